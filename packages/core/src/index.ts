@@ -1,5 +1,5 @@
-export { BatchBuilder, pointBatch, validateBatchShape, validateBatchValues } from './batch.js';
 export type { PointBatch } from './batch.js';
+export { BatchBuilder, pointBatch, validateBatchShape, validateBatchValues } from './batch.js';
 export {
   BatchError,
   InvalidNameError,
@@ -12,7 +12,6 @@ export {
   UnknownRunError,
   UnknownSeriesError,
 } from './errors.js';
-export { LogStream, MetricType, RunStatus, SeriesKind } from './model.js';
 export type {
   AxisScale,
   HostInfo,
@@ -27,6 +26,7 @@ export type {
   SeriesDef,
   SeriesSummary,
 } from './model.js';
+export { LogStream, MetricType, RunStatus, SeriesKind } from './model.js';
 export { flattenGroups, joinName, MAX_SERIES_NAME_LENGTH, validateSeriesName, validateStatsdName } from './names.js';
-export { silentLogger } from './plugin.js';
 export type { Logger, PluginContext, TrainscopePlugin } from './plugin.js';
+export { silentLogger } from './plugin.js';
