@@ -1,0 +1,18 @@
+export type { Snapshot } from './figures.js';
+export { computeFigures, SYSTEM_FIGURES } from './figures.js';
+export type { HostInfoOptions, HostLimits } from './host-info.js';
+export { readHostInfo, readHostLimits } from './host-info.js';
+export type { CgroupPaths } from './parse-cgroup.js';
+export { parseCfsQuota, parseCgroupFile, parseCpuMax, parseMemoryLimit } from './parse-cgroup.js';
+export type { MemInfo } from './parse-meminfo.js';
+export { parseMeminfo } from './parse-meminfo.js';
+export type { NetTotals } from './parse-net-dev.js';
+export { parseNetDev } from './parse-net-dev.js';
+export type { PidStat } from './parse-pid-stat.js';
+export { parseChildren, parsePidStat } from './parse-pid-stat.js';
+export type { CpuTimes } from './parse-proc-stat.js';
+export { parseProcStat } from './parse-proc-stat.js';
+export type { Parsed } from './parsed.js';
+export type { SystemPluginOptions } from './system-plugin.js';
+export { systemPlugin } from './system-plugin.js';
+export { SampleWindow, windowEnd } from './window.js';
