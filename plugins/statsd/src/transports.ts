@@ -1,0 +1,141 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { rmSync, statSync } from 'node:fs';
+import { type AddressInfo, createServer, isIPv6, type Server, type Socket } from 'node:net';
+import type { Logger } from '@trainscope/core';
+import { LineSplitter } from './line-splitter.js';
+import type { ResolvedStatsdOptions } from './options.js';
+
+/** Where the listener is bound. */
+export interface StatsdAddress {
+  /** The UDP socket's address, when `udp` is on. */
+  udp?: AddressInfo;
+  /** The TCP server's address, when `tcp` is on. */
+  tcp?: AddressInfo;
+  /** The Unix socket path, when `socketPath` is set. */
+  socketPath?: string;
+}
+
+/** What the sockets hand on: a datagram, or a run of complete lines from a stream. */
+export interface PacketHandler {
+  onDatagram(bytes: Buffer): void;
+  onStreamLines(lines: string): void;
+  onOversizedLine(length: number): void;
+}
+
+/** Bound sockets, closed together. */
+export interface Transports {
+  address(): StatsdAddress;
+  close(): Promise<void>;
+}
+
+/** Binds the sockets the options ask for; rejects (closing what was bound) if one cannot bind. */
+export async function openTransports(
+  options: ResolvedStatsdOptions,
+  handler: PacketHandler,
+  logger: Logger,
+): Promise<Transports> {
+  let udp: UdpSocket | undefined;
+  let tcp: Server | undefined;
+  let unix: Server | undefined;
+  const connections = new Set<Socket>();
+  const close = async (): Promise<void> => {
+    for (const c of connections) c.destroy();
+    await Promise.all([
+      udp && new Promise<void>((resolve) => udp?.close(() => resolve())),
+      tcp && new Promise<void>((resolve) => tcp?.close(() => resolve())),
+      unix && new Promise<void>((resolve) => unix?.close(() => resolve())),
+    ]);
+  };
+  try {
+    if (options.udp) udp = await bindUdp(options, handler, logger);
+    if (options.tcp) tcp = await listenStream(options, handler, connections, logger, options.port, options.host);
+    if (options.socketPath !== undefined) {
+      removeStaleSocket(options.socketPath);
+      unix = await listenStream(options, handler, connections, logger, options.socketPath);
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    address: () => {
+      const out: StatsdAddress = {};
+      if (udp) out.udp = udp.address();
+      if (tcp) out.tcp = tcp.address() as AddressInfo;
+      if (options.socketPath !== undefined) out.socketPath = options.socketPath;
+      return out;
+    },
+    close,
+  };
+}
+
+function bindUdp(options: ResolvedStatsdOptions, handler: PacketHandler, logger: Logger): Promise<UdpSocket> {
+  const socket = createSocket({
+    type: isIPv6(options.host) ? 'udp6' : 'udp4',
+    recvBufferSize: options.recvBufferSize,
+  });
+  socket.on('message', (bytes) => handler.onDatagram(bytes));
+  return new Promise((resolve, reject) => {
+    const onBindError = (error: Error) => reject(bindError('UDP', options.host, options.port, error));
+    socket.once('error', onBindError);
+    socket.bind(options.port, options.host, () => {
+      socket.off('error', onBindError);
+      socket.on('error', (error) => logger.error('statsd UDP socket error', { error: error.message }));
+      resolve(socket);
+    });
+  });
+}
+
+function listenStream(
+  options: ResolvedStatsdOptions,
+  handler: PacketHandler,
+  connections: Set<Socket>,
+  logger: Logger,
+  portOrPath: number | string,
+  host?: string,
+): Promise<Server> {
+  const server = createServer((connection) => {
+    connections.add(connection);
+    connection.setEncoding('utf8');
+    const splitter = new LineSplitter(
+      options.maxPacketSize,
+      (lines) => handler.onStreamLines(lines),
+      (length) => handler.onOversizedLine(length),
+    );
+    connection.on('data', (chunk: string) => splitter.push(chunk));
+    connection.on('end', () => splitter.end());
+    connection.on('error', (error) => logger.warn('statsd stream connection error', { error: error.message }));
+    connection.on('close', () => connections.delete(connection));
+  });
+  return new Promise((resolve, reject) => {
+    const kind = typeof portOrPath === 'string' ? 'Unix socket' : 'TCP';
+    const onError = (error: Error) => reject(bindError(kind, host, portOrPath, error));
+    server.once('error', onError);
+    const onListening = () => {
+      server.off('error', onError);
+      server.on('error', (error) => logger.error(`statsd ${kind} server error`, { error: error.message }));
+      resolve(server);
+    };
+    if (typeof portOrPath === 'string') server.listen(portOrPath, onListening);
+    else server.listen(portOrPath, host, onListening);
+  });
+}
+
+/** A socket file left by a listener that died is removed; anything else at the path is kept. */
+function removeStaleSocket(path: string): void {
+  try {
+    if (statSync(path).isSocket()) rmSync(path);
+  } catch {
+    // Nothing there: the usual case.
+  }
+}
+
+function bindError(kind: string, host: string | undefined, where: number | string, cause: Error): Error {
+  const at = host === undefined ? String(where) : `${host}:${where}`;
+  const code = (cause as NodeJS.ErrnoException).code;
+  const hint =
+    code === 'EADDRINUSE'
+      ? 'Another process is listening there; stop it or choose another port (0 picks a free one).'
+      : 'Check the address and permissions.';
+  return new Error(`statsd could not listen for ${kind} on ${at} (${code ?? cause.message}). ${hint}`, { cause });
+}
