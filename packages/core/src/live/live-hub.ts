@@ -1,0 +1,322 @@
+import type { Run } from '../model.js';
+
+/** New points of one series, contiguous from point number `from` (n of the first point). */
+export interface SeriesDelta {
+  seriesId: number;
+  runId: string;
+  from: number;
+  x: Float64Array;
+  /** 1 where x was given by the source, 0 where the store numbered the point. */
+  xGiven: Uint8Array;
+  time: Float64Array;
+  value: Float64Array;
+}
+
+/** What a subscriber names: series with the cursor (next point number) it wants, and/or whole runs. */
+export interface SubscribeOptions {
+  /** Series id to cursor: the number of points the subscriber already has (0 = from the start). */
+  series?: Record<number, number>;
+  /** Runs whose every series (present and future) is wanted from its start, unless in `series`. */
+  runs?: string[];
+  /** Called with coalesced deltas; the next call waits until the promise it returns settles. */
+  onDelta(deltas: SeriesDelta[]): void | Promise<void>;
+  /** Called when a subscribed run changes (status, end). */
+  onRun?(run: Run): void;
+  /** Called when the subscriber's callback throws; the subscription ends. */
+  onError?(error: unknown): void;
+  /**
+   * Points buffered for this subscriber before it is switched to catch-up mode (buffer dropped,
+   * later read from the store from its cursor), so a slow consumer never grows memory without bound.
+   * @default 200000
+   */
+  maxBufferedPoints?: number;
+}
+
+/** A live subscription. */
+export interface Subscription {
+  /** Current cursor per series: points delivered so far. */
+  cursors(): Record<number, number>;
+  /** Adds series (with cursors) or runs to the subscription. */
+  add(series?: Record<number, number>, runs?: string[]): void;
+  /** Ends the subscription. */
+  close(): void;
+  /** Resolves once everything committed so far has been delivered (for tests and flush barriers). */
+  idle(): Promise<void>;
+}
+
+/** Reads committed points of a series from point number `from`, at most `limit`. */
+export type ReadSince = (seriesId: number, from: number, limit: number) => Promise<SeriesDelta | null>;
+/** Lists the series ids of a run and their committed counts. */
+export type ListRunSeries = (runId: string) => Promise<{ id: number; count: number }[]>;
+
+const CATCH_UP_PAGE = 100_000;
+
+class LiveSubscription implements Subscription {
+  readonly #hub: LiveHub;
+  readonly #options: SubscribeOptions;
+  readonly #max: number;
+  /** Cursor = next point number the subscriber wants, per series. */
+  readonly #cursor = new Map<number, number>();
+  readonly #runs = new Set<string>();
+  #buffer: SeriesDelta[] = [];
+  #buffered = 0;
+  /** End (exclusive) of what is buffered per series. */
+  readonly #bufferedEnd = new Map<number, number>();
+  readonly #behind = new Set<number>();
+  #pendingRuns: string[] = [];
+  #running = false;
+  #closed = false;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(hub: LiveHub, options: SubscribeOptions) {
+    this.#hub = hub;
+    this.#options = options;
+    this.#max = options.maxBufferedPoints ?? 200_000;
+    this.add(options.series, options.runs);
+  }
+
+  get runs(): ReadonlySet<string> {
+    return this.#runs;
+  }
+
+  wants(delta: SeriesDelta): boolean {
+    return this.#cursor.has(delta.seriesId) || this.#runs.has(delta.runId);
+  }
+
+  cursors(): Record<number, number> {
+    return Object.fromEntries(this.#cursor);
+  }
+
+  add(series?: Record<number, number>, runs?: string[]): void {
+    for (const [id, cursor] of Object.entries(series ?? {})) {
+      const seriesId = Number(id);
+      this.#cursor.set(seriesId, Math.max(0, Math.floor(cursor)));
+      this.#behind.add(seriesId);
+    }
+    for (const run of runs ?? []) {
+      if (!this.#runs.has(run)) {
+        this.#runs.add(run);
+        this.#pendingRuns.push(run);
+      }
+    }
+    this.#kick();
+  }
+
+  offer(delta: SeriesDelta): void {
+    if (this.#closed) return;
+    const id = delta.seriesId;
+    if (!this.#cursor.has(id)) this.#cursor.set(id, 0);
+    const end = this.#bufferedEnd.get(id) ?? (this.#cursor.get(id) as number);
+    const deltaEnd = delta.from + delta.value.length;
+    if (this.#behind.has(id) || deltaEnd <= end) {
+      this.#kick();
+      return;
+    }
+    if (delta.from > end || this.#buffered + delta.value.length > this.#max) {
+      // A gap, or too much pending: drop what is buffered for this series and read it from the
+      // store later, from the cursor. Nothing is lost; it arrives coalesced.
+      this.#dropSeries(id);
+      this.#behind.add(id);
+      this.#kick();
+      return;
+    }
+    const trimmed = delta.from < end ? sliceDelta(delta, end - delta.from) : delta;
+    this.#buffer.push(trimmed);
+    this.#buffered += trimmed.value.length;
+    this.#bufferedEnd.set(id, deltaEnd);
+    this.#kick();
+  }
+
+  onRun(run: Run): void {
+    if (this.#runs.has(run.id)) this.#options.onRun?.(run);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#buffer = [];
+    this.#hub.remove(this);
+    this.#settleIdle();
+  }
+
+  idle(): Promise<void> {
+    if (!this.#running && this.#isCaughtUp()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #isCaughtUp(): boolean {
+    return this.#closed || (this.#buffer.length === 0 && this.#behind.size === 0 && this.#pendingRuns.length === 0);
+  }
+
+  #dropSeries(id: number): void {
+    const kept = this.#buffer.filter((d) => d.seriesId !== id);
+    for (const d of this.#buffer) if (d.seriesId === id) this.#buffered -= d.value.length;
+    this.#buffer = kept;
+    this.#bufferedEnd.delete(id);
+  }
+
+  #kick(): void {
+    if (this.#running || this.#closed) return;
+    this.#running = true;
+    queueMicrotask(() => {
+      this.#loop().then(
+        () => {
+          this.#running = false;
+          if (!this.#isCaughtUp()) this.#kick();
+          else this.#settleIdle();
+        },
+        (error: unknown) => {
+          this.#running = false;
+          this.#options.onError?.(error);
+          this.close();
+        },
+      );
+    });
+  }
+
+  #settleIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#closed) {
+      if (this.#pendingRuns.length > 0) {
+        const runs = this.#pendingRuns;
+        this.#pendingRuns = [];
+        for (const run of runs) {
+          for (const { id } of await this.#hub.listRunSeries(run)) {
+            if (!this.#cursor.has(id)) this.#cursor.set(id, 0);
+            this.#behind.add(id);
+          }
+        }
+        continue;
+      }
+      if (this.#behind.size > 0) {
+        const [id] = this.#behind;
+        const seriesId = id as number;
+        const cursor = this.#cursor.get(seriesId) as number;
+        this.#dropSeries(seriesId);
+        const delta = await this.#hub.readSince(seriesId, cursor, CATCH_UP_PAGE);
+        if (this.#closed) return;
+        if (delta && delta.value.length > 0) {
+          await this.#options.onDelta([delta]);
+          this.#cursor.set(seriesId, delta.from + delta.value.length);
+          if (delta.value.length < CATCH_UP_PAGE) this.#behind.delete(seriesId);
+        } else {
+          this.#behind.delete(seriesId);
+        }
+        continue;
+      }
+      if (this.#buffer.length > 0) {
+        const batch = coalesce(this.#buffer);
+        this.#buffer = [];
+        this.#buffered = 0;
+        this.#bufferedEnd.clear();
+        await this.#options.onDelta(batch);
+        for (const d of batch) this.#cursor.set(d.seriesId, d.from + d.value.length);
+        continue;
+      }
+      return;
+    }
+  }
+}
+
+/** Joins consecutive deltas of the same series into one. */
+function coalesce(deltas: SeriesDelta[]): SeriesDelta[] {
+  const bySeries = new Map<number, SeriesDelta[]>();
+  for (const d of deltas) {
+    const list = bySeries.get(d.seriesId);
+    if (list) list.push(d);
+    else bySeries.set(d.seriesId, [d]);
+  }
+  const out: SeriesDelta[] = [];
+  for (const list of bySeries.values()) {
+    if (list.length === 1) {
+      out.push(list[0] as SeriesDelta);
+      continue;
+    }
+    const total = list.reduce((s, d) => s + d.value.length, 0);
+    const first = list[0] as SeriesDelta;
+    const merged: SeriesDelta = {
+      seriesId: first.seriesId,
+      runId: first.runId,
+      from: first.from,
+      x: new Float64Array(total),
+      xGiven: new Uint8Array(total),
+      time: new Float64Array(total),
+      value: new Float64Array(total),
+    };
+    let offset = 0;
+    for (const d of list) {
+      merged.x.set(d.x, offset);
+      merged.xGiven.set(d.xGiven, offset);
+      merged.time.set(d.time, offset);
+      merged.value.set(d.value, offset);
+      offset += d.value.length;
+    }
+    out.push(merged);
+  }
+  return out;
+}
+
+function sliceDelta(d: SeriesDelta, skip: number): SeriesDelta {
+  return {
+    seriesId: d.seriesId,
+    runId: d.runId,
+    from: d.from + skip,
+    x: d.x.subarray(skip),
+    xGiven: d.xGiven.subarray(skip),
+    time: d.time.subarray(skip),
+    value: d.value.subarray(skip),
+  };
+}
+
+/**
+ * Fans committed points out to live subscribers as append-only deltas from their cursors.
+ * A subscriber that falls behind is coalesced: its buffer is bounded, and what it missed is
+ * read back from the store, so it gets everything exactly once.
+ */
+export class LiveHub {
+  readonly readSince: ReadSince;
+  readonly listRunSeries: ListRunSeries;
+  readonly #subs = new Set<LiveSubscription>();
+
+  constructor(readSince: ReadSince, listRunSeries: ListRunSeries) {
+    this.readSince = readSince;
+    this.listRunSeries = listRunSeries;
+  }
+
+  /** Number of open subscriptions. */
+  get size(): number {
+    return this.#subs.size;
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    const sub = new LiveSubscription(this, options);
+    this.#subs.add(sub);
+    return sub;
+  }
+
+  remove(sub: LiveSubscription): void {
+    this.#subs.delete(sub);
+  }
+
+  /** Publishes committed deltas. */
+  publish(deltas: readonly SeriesDelta[]): void {
+    if (this.#subs.size === 0) return;
+    for (const sub of this.#subs) {
+      for (const d of deltas) if (sub.wants(d)) sub.offer(d);
+    }
+  }
+
+  /** Publishes a run change to subscribers of that run. */
+  publishRun(run: Run): void {
+    for (const sub of this.#subs) sub.onRun(run);
+  }
+
+  /** Closes every subscription. */
+  closeAll(): void {
+    for (const sub of [...this.#subs]) sub.close();
+  }
+}

@@ -1,0 +1,178 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { QueryError } from '../errors.js';
+import { LEVEL_COUNT, LEVEL_STEP, type M4Columns } from '../m4.js';
+import { readFloat64Columns } from '../store/read-columns.js';
+
+/** A chart read: M4 buckets of one series for a pixel width over a range. */
+export interface ChartQuery {
+  seriesId: number;
+  /** Chart width in pixels (1..100000). */
+  width: number;
+  /** Start of the range on the axis; @default the series' first x (or time) */
+  start?: number;
+  /** End of the range on the axis; @default the series' last x (or time) */
+  end?: number;
+  /** Axis: `x` (step/epoch/at, pre-aggregated) or `time` (wall time, read from raw points). @default 'x' */
+  axis?: 'x' | 'time';
+}
+
+/** A chart read's answer: one M4 bucket per pixel column that holds points. */
+export interface ChartData {
+  seriesId: number;
+  axis: 'x' | 'time';
+  /** Range asked for (after defaults). */
+  start: number;
+  end: number;
+  /** Pixel buckets are 2^pixelExp axis units wide, on a fixed grid: bucket k covers [k, k+1) * 2^pixelExp. */
+  pixelExp: number;
+  /** Where the buckets came from: `raw` points or a pre-aggregated level of this exponent. */
+  source: 'raw' | number;
+  /** `bucket` holds the pixel bucket index k. */
+  buckets: M4Columns;
+  /** The series' last point, always included so a live chart ends where the data ends. */
+  last: { x: number; time: number; value: number } | null;
+}
+
+/** What the chart reader needs to know about a series. */
+export interface ChartSeriesInfo {
+  baseExp: number | null;
+  last: { x: number; time: number; value: number } | null;
+}
+
+const M4_SELECT_LEVEL = `
+  sum(cnt), sum(nan_cnt), min(fx), arg_min(fv, fx), max(lx), arg_max(lv, lx),
+  arg_min(nx, nv), min(nv), arg_max(mx, mv), max(mv)`;
+
+function rawSelect(axis: string): string {
+  return `count(*), count(*) FILTER (WHERE isnan(v)), min(${axis}), arg_min(v, ${axis}), max(${axis}), arg_max(v, ${axis}),
+  arg_min(${axis}, v) FILTER (WHERE NOT isnan(v)), min(v) FILTER (WHERE NOT isnan(v)),
+  arg_max(${axis}, v) FILTER (WHERE NOT isnan(v)), max(v) FILTER (WHERE NOT isnan(v))`;
+}
+
+function toM4(cols: Float64Array[], length: number): M4Columns {
+  const [bucket, count, nanCount, firstX, firstV, lastX, lastV, minX, minV, maxX, maxV] = cols as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  return { length, bucket, count, nanCount, firstX, firstV, lastX, lastV, minX, minV, maxX, maxV };
+}
+
+/**
+ * Answers a chart read. The pixel grid is fixed to powers of two (2^p >= range / width), so the
+ * same data gives the same buckets on every refresh. On the x axis the coarsest pre-aggregated
+ * level whose buckets are no wider than a pixel is merged into pixels (M4 of M4 is exact), so the
+ * cost follows the width, not the history; below the finest level it reads raw points.
+ */
+export async function chartRead(
+  connection: DuckDBConnection,
+  query: ChartQuery,
+  info: ChartSeriesInfo,
+): Promise<ChartData> {
+  const axis = query.axis ?? 'x';
+  if (axis !== 'x' && axis !== 'time')
+    throw new QueryError(`Unknown chart axis "${String(axis)}"; use "x" or "time".`, axis);
+  const width = query.width;
+  if (!Number.isInteger(width) || width < 1 || width > 100_000) {
+    throw new QueryError(`Chart width must be an integer from 1 to 100000 pixels, got ${String(width)}.`, width);
+  }
+  let { start, end } = query;
+  for (const [label, v] of [
+    ['start', start],
+    ['end', end],
+  ] as const) {
+    if (v !== undefined && !Number.isFinite(v)) throw new QueryError(`Chart ${label} must be a finite number.`, v);
+  }
+  const empty = (s: number, e: number): ChartData => ({
+    seriesId: query.seriesId,
+    axis,
+    start: s,
+    end: e,
+    pixelExp: 0,
+    source: 'raw',
+    buckets: toM4(
+      Array.from({ length: 11 }, () => new Float64Array(0)),
+      0,
+    ),
+    last: info.last,
+  });
+  if (start === undefined || end === undefined) {
+    const extent = await axisExtent(connection, query.seriesId, axis, info.baseExp);
+    if (!extent) return empty(start ?? 0, end ?? 0);
+    start ??= extent[0];
+    end ??= extent[1];
+  }
+  if (start > end) throw new QueryError(`Chart start (${start}) is after end (${end}).`, { start, end });
+  const span = Math.max(end - start, Number.MIN_VALUE);
+  const pixelExp = Math.ceil(Math.log2(span / width));
+  const pixel = 2 ** pixelExp;
+  const firstPixel = Math.floor(start / pixel);
+  const lastPixel = Math.floor(end / pixel);
+
+  let level: number | null = null;
+  if (axis === 'x' && info.baseExp !== null && pixelExp >= info.baseExp) {
+    const steps = Math.min(LEVEL_COUNT - 1, Math.floor((pixelExp - info.baseExp) / LEVEL_STEP));
+    level = info.baseExp + steps * LEVEL_STEP;
+  }
+  let result: { length: number; columns: Float64Array[] };
+  if (level !== null) {
+    const ratio = 2 ** (pixelExp - level);
+    result = await readFloat64Columns(
+      connection,
+      `SELECT floor(b / ${ratio}) AS px, ${M4_SELECT_LEVEL}
+       FROM agg WHERE series_id = ? AND exp = ? AND b >= ? AND b < ?
+       GROUP BY px ORDER BY px`,
+      [query.seriesId, level, firstPixel * ratio, (lastPixel + 1) * ratio],
+    );
+  } else {
+    const col = axis === 'x' ? 'x' : 't';
+    result = await readFloat64Columns(
+      connection,
+      `SELECT floor(${col} / ${pixel}) AS px, ${rawSelect(col)}
+       FROM points_all WHERE series_id = ? AND ${col} >= ? AND ${col} < ?
+       GROUP BY px ORDER BY px`,
+      [query.seriesId, firstPixel * pixel, (lastPixel + 1) * pixel],
+    );
+  }
+  return {
+    seriesId: query.seriesId,
+    axis,
+    start,
+    end,
+    pixelExp,
+    source: level === null ? 'raw' : level,
+    buckets: toM4(result.columns, result.length),
+    last: info.last,
+  };
+}
+
+async function axisExtent(
+  connection: DuckDBConnection,
+  seriesId: number,
+  axis: 'x' | 'time',
+  baseExp: number | null,
+): Promise<[number, number] | null> {
+  const { columns, length } =
+    axis === 'x' && baseExp !== null
+      ? await readFloat64Columns(connection, 'SELECT min(fx), max(lx) FROM agg WHERE series_id = ? AND exp = ?', [
+          seriesId,
+          baseExp + (LEVEL_COUNT - 1) * LEVEL_STEP,
+        ])
+      : await readFloat64Columns(
+          connection,
+          `SELECT min(${axis === 'x' ? 'x' : 't'}), max(${axis === 'x' ? 'x' : 't'}) FROM points_all WHERE series_id = ?`,
+          [seriesId],
+        );
+  const lo = columns[0]?.[0];
+  const hi = columns[1]?.[0];
+  if (length === 0 || lo === undefined || hi === undefined || Number.isNaN(lo) || Number.isNaN(hi)) return null;
+  return [lo, hi];
+}

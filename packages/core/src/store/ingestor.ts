@@ -1,0 +1,480 @@
+import { BIGINT, BOOLEAN, DOUBLE, type DuckDBConnection, SMALLINT, UINTEGER } from '@duckdb/node-api';
+import { type PointBatch, validateBatchShape, validateBatchValues } from '../batch.js';
+import { BatchError, UnknownSeriesError } from '../errors.js';
+import type { SeriesDelta } from '../live/live-hub.js';
+import { chooseBaseExponent, LEVEL_COUNT, LEVEL_STEP, M4Builder, type M4Columns } from '../m4.js';
+import { ChunkAppender } from './chunk-appender.js';
+import type { SeriesState } from './series-state.js';
+
+/** Ingestor settings. */
+export interface IngestorOptions {
+  /** Flush when this many points are pending. @default 500000 */
+  flushPoints?: number;
+  /** Flush at least this often, so at most this much data is at risk. @default 500 */
+  flushIntervalMs?: number;
+  /** Refuse `ingest` beyond this many pending points (the store cannot keep up). @default 8000000 */
+  maxPendingPoints?: number;
+}
+
+/** What the ingestor needs from its store. */
+export interface IngestorHost {
+  readonly connection: DuckDBConnection;
+  state(seriesId: number): SeriesState | undefined;
+  /**
+   * Writes rows that must precede points in the same transaction (new series, log lines) and
+   * returns a function that makes them pending again if the transaction fails.
+   */
+  writeSideRows(): Promise<() => void>;
+  /** Called after a successful commit, with the deltas written. */
+  committed(deltas: SeriesDelta[]): void;
+  /** Called when a flush fails; the data stays pending and is retried. */
+  failed(error: unknown): void;
+  /** Serialises writer-connection use with other writes (run updates). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+const POINT_TYPES = [UINTEGER, BIGINT, DOUBLE, DOUBLE, DOUBLE, BOOLEAN];
+const AGG_TYPES = [UINTEGER, SMALLINT, ...Array.from({ length: 11 }, () => DOUBLE)];
+const STATS_TYPES = [UINTEGER, BIGINT, BIGINT, BIGINT, ...Array.from({ length: 7 }, () => DOUBLE), SMALLINT];
+
+/** Pending points, columnar and growable. */
+class PendingPoints {
+  series = new Uint32Array(1 << 16);
+  x = new Float64Array(1 << 16);
+  time = new Float64Array(1 << 16);
+  value = new Float64Array(1 << 16);
+  length = 0;
+
+  append(batch: PointBatch): void {
+    const need = this.length + batch.length;
+    if (need > this.series.length) this.#grow(need);
+    const n = batch.length;
+    this.series.set(batch.series.subarray(0, n), this.length);
+    this.x.set(batch.x.subarray(0, n), this.length);
+    this.time.set(batch.time.subarray(0, n), this.length);
+    this.value.set(batch.value.subarray(0, n), this.length);
+    this.length = need;
+  }
+
+  prepend(other: PendingPoints): void {
+    if (other.length === 0) return;
+    const merged = new PendingPoints();
+    merged.#grow(other.length + this.length);
+    merged.append(other.asBatch());
+    merged.append(this.asBatch());
+    Object.assign(this, { series: merged.series, x: merged.x, time: merged.time, value: merged.value });
+    this.length = merged.length;
+  }
+
+  asBatch(): PointBatch {
+    const n = this.length;
+    return {
+      length: n,
+      series: this.series.subarray(0, n),
+      x: this.x.subarray(0, n),
+      time: this.time.subarray(0, n),
+      value: this.value.subarray(0, n),
+    };
+  }
+
+  #grow(need: number): void {
+    let capacity = this.series.length;
+    while (capacity < need) capacity *= 2;
+    const series = new Uint32Array(capacity);
+    series.set(this.series.subarray(0, this.length));
+    const x = new Float64Array(capacity);
+    x.set(this.x.subarray(0, this.length));
+    const time = new Float64Array(capacity);
+    time.set(this.time.subarray(0, this.length));
+    const value = new Float64Array(capacity);
+    value.set(this.value.subarray(0, this.length));
+    this.series = series;
+    this.x = x;
+    this.time = time;
+    this.value = value;
+  }
+}
+
+/** Per-series result of planning a flush, applied to the in-memory state only after commit. */
+interface SeriesPlan {
+  state: SeriesState;
+  baseExp: number;
+  next: SeriesState;
+  levels: M4Builder[];
+  /** Indices into the flushed points of this series' points, in arrival order. */
+  rows: number[];
+}
+
+/**
+ * Takes columnar batches, keeps them pending briefly, and writes them in one transaction per
+ * flush: raw points through the appender's data-chunk API, the M4 levels merged by upsert, and
+ * the series statistics. Flushes on size, on a timer, and on close. A failed flush keeps its
+ * points pending and is retried, so a full disk pauses ingestion without losing or doubling.
+ */
+export class Ingestor {
+  readonly #host: IngestorHost;
+  readonly #flushPoints: number;
+  readonly #flushIntervalMs: number;
+  readonly #maxPending: number;
+  #pending = new PendingPoints();
+  #flushing: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #closed = false;
+  #pointAppender = new ChunkAppender(POINT_TYPES);
+  #aggAppender = new ChunkAppender(AGG_TYPES);
+  #statsAppender = new ChunkAppender(STATS_TYPES);
+  #lastError: unknown = null;
+  /** Points accepted by `ingest` so far. */
+  accepted = 0;
+  /** Points committed to the store so far. */
+  committed = 0;
+
+  constructor(host: IngestorHost, options: IngestorOptions = {}) {
+    this.#host = host;
+    this.#flushPoints = options.flushPoints ?? 500_000;
+    this.#flushIntervalMs = options.flushIntervalMs ?? 500;
+    this.#maxPending = options.maxPendingPoints ?? 8_000_000;
+  }
+
+  /** Points waiting for the next flush. */
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  /** The error of the last failed flush, or null once a flush succeeds again. */
+  get lastError(): unknown {
+    return this.#lastError;
+  }
+
+  /**
+   * Accepts a batch (copied; the caller may reuse its arrays). Throws `BatchError` for a
+   * malformed batch and `UnknownSeriesError` for ids the store has not defined; nothing of a
+   * refused batch is kept.
+   */
+  ingest(batch: PointBatch): void {
+    if (this.#closed) throw new BatchError('The store is closed; no more points can be ingested.');
+    validateBatchShape(batch);
+    validateBatchValues(batch);
+    const { series, length } = batch;
+    let last = -1;
+    for (let i = 0; i < length; i++) {
+      const id = series[i] as number;
+      if (id !== last) {
+        if (!this.#host.state(id)) throw new UnknownSeriesError(id);
+        last = id;
+      }
+    }
+    if (this.#pending.length + length > this.#maxPending) {
+      throw new BatchError(
+        `The ingest buffer holds ${this.#pending.length} points and cannot take ${length} more until the store catches up${
+          this.#lastError ? ` (last write failed: ${String(this.#lastError)})` : ''
+        }.`,
+        length,
+      );
+    }
+    this.#pending.append(batch);
+    this.accepted += length;
+    if (this.#pending.length >= this.#flushPoints) void this.flush().catch(() => {});
+    else this.#arm();
+  }
+
+  /** Like `ingest`, but waits for a flush first when enough is pending (back-pressure). */
+  async ingestAsync(batch: PointBatch): Promise<void> {
+    if (this.#pending.length + batch.length > this.#flushPoints * 2) await this.flush();
+    this.ingest(batch);
+  }
+
+  /** Writes everything pending now. Resolves when it is committed; rejects if the write failed. */
+  flush(): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (this.#flushing) await this.#flushing.catch(() => {});
+      if (this.#pending.length === 0 && !this.#hasSideRows) {
+        return;
+      }
+      const current = this.#flushOnce();
+      this.#flushing = current;
+      try {
+        await current;
+      } finally {
+        if (this.#flushing === current) this.#flushing = null;
+      }
+    };
+    return run();
+  }
+
+  /** Set by the store when log lines or series rows are waiting. */
+  #hasSideRows = false;
+  markSideRows(): void {
+    this.#hasSideRows = true;
+    this.#arm();
+  }
+
+  /** Flushes and stops the timer. */
+  async close(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.flush();
+    this.#closed = true;
+  }
+
+  #arm(): void {
+    if (this.#timer || this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.flush().catch(() => {
+        // failed() has reported it; retry on the next tick of the timer
+        this.#arm();
+      });
+    }, this.#flushIntervalMs);
+    this.#timer.unref?.();
+  }
+
+  async #flushOnce(): Promise<void> {
+    const taken = this.#pending;
+    this.#pending = new PendingPoints();
+    this.#hasSideRows = false;
+    const batch = taken.asBatch();
+    const plans = this.#plan(batch);
+    const xs = new Float64Array(batch.length);
+    const ns = new BigInt64Array(batch.length);
+    const xa = new Uint8Array(batch.length);
+    for (const plan of plans.values()) {
+      let n = plan.state.count;
+      for (const i of plan.rows) {
+        const x = batch.x[i] as number;
+        ns[i] = BigInt(n);
+        if (!Number.isNaN(x)) {
+          xs[i] = x;
+        } else {
+          xs[i] = n;
+          xa[i] = 1;
+        }
+        n++;
+      }
+    }
+    try {
+      await this.#host.exclusive(async () => {
+        const c = this.#host.connection;
+        await c.run('BEGIN TRANSACTION');
+        let restoreSideRows: (() => void) | undefined;
+        try {
+          restoreSideRows = await this.#host.writeSideRows();
+          if (batch.length > 0) await this.#write(c, batch, xs, ns, xa, plans);
+          await c.run('COMMIT');
+        } catch (error) {
+          await c.run('ROLLBACK').catch(() => {});
+          restoreSideRows?.();
+          this.#hasSideRows = true;
+          throw error;
+        }
+      });
+    } catch (error) {
+      // Keep the points for the next attempt, ahead of anything ingested meanwhile.
+      this.#pending.prepend(taken);
+      this.#lastError = error;
+      this.#host.failed(error);
+      this.#arm();
+      throw error;
+    }
+    this.#lastError = null;
+    const deltas: SeriesDelta[] = [];
+    for (const plan of plans.values()) {
+      Object.assign(plan.state, plan.next);
+      const m = plan.rows.length;
+      const delta: SeriesDelta = {
+        seriesId: plan.state.series.id,
+        runId: plan.state.series.runId,
+        from: plan.state.count - m,
+        x: new Float64Array(m),
+        xGiven: new Uint8Array(m),
+        time: new Float64Array(m),
+        value: new Float64Array(m),
+      };
+      for (let j = 0; j < m; j++) {
+        const i = plan.rows[j] as number;
+        delta.x[j] = xs[i] as number;
+        delta.xGiven[j] = xa[i] ? 0 : 1;
+        delta.time[j] = batch.time[i] as number;
+        delta.value[j] = batch.value[i] as number;
+      }
+      deltas.push(delta);
+    }
+    this.committed += batch.length;
+    this.#host.committed(deltas);
+  }
+
+  /** Groups points by series, decides base exponents, builds M4 levels and next statistics. */
+  #plan(batch: PointBatch): Map<number, SeriesPlan> {
+    const plans = new Map<number, SeriesPlan>();
+    const { series, length } = batch;
+    let lastId = -1;
+    let plan: SeriesPlan | undefined;
+    for (let i = 0; i < length; i++) {
+      const id = series[i] as number;
+      if (id !== lastId) {
+        plan = plans.get(id);
+        if (!plan) {
+          const state = this.#host.state(id);
+          if (!state) throw new UnknownSeriesError(id);
+          plan = { state, baseExp: 0, next: { ...state }, levels: [], rows: [] };
+          plans.set(id, plan);
+        }
+        lastId = id;
+      }
+      (plan as SeriesPlan).rows.push(i);
+    }
+    for (const p of plans.values()) this.#planSeries(p, batch);
+    return plans;
+  }
+
+  #planSeries(plan: SeriesPlan, batch: PointBatch): void {
+    const { state, next, rows } = plan;
+    const effectiveX = new Float64Array(rows.length);
+    let n = state.count;
+    for (let j = 0; j < rows.length; j++) {
+      const x = batch.x[rows[j] as number] as number;
+      effectiveX[j] = !Number.isNaN(x) ? x : n;
+      n++;
+    }
+    const baseExp = state.baseExp ?? chooseBaseExponent(effectiveX.subarray(0, Math.min(effectiveX.length, 4096)));
+    plan.baseExp = baseExp;
+    next.baseExp = baseExp;
+    const level0 = new M4Builder(baseExp);
+    let { count, nonFinite, finite, lastV, lastX, lastT, min, max, mean, m2 } = next;
+    for (let j = 0; j < rows.length; j++) {
+      const i = rows[j] as number;
+      const x = effectiveX[j] as number;
+      const v = batch.value[i] as number;
+      level0.addPoint(x, v);
+      count++;
+      // "last" is the point with the greatest x, the latest arrival on ties.
+      if (!(x < lastX)) {
+        lastX = x;
+        lastV = v;
+        lastT = batch.time[i] as number;
+      }
+      if (Number.isFinite(v)) {
+        finite++;
+        if (!(v >= min)) min = v;
+        if (!(v <= max)) max = v;
+        const d = v - mean;
+        mean += d / finite;
+        m2 += d * (v - mean);
+      } else {
+        nonFinite++;
+        if (v === Infinity && !(v <= max)) max = v;
+        if (v === -Infinity && !(v >= min)) min = v;
+      }
+    }
+    Object.assign(next, { count, nonFinite, finite, lastV, lastX, lastT, min, max, mean, m2 });
+    plan.levels = [level0];
+    for (let l = 1; l < LEVEL_COUNT; l++) {
+      const finer = (plan.levels[l - 1] as M4Builder).columns();
+      const coarser = new M4Builder(baseExp + LEVEL_STEP * l);
+      for (let b = 0; b < finer.length; b++) coarser.addBucket(finer, b);
+      plan.levels.push(coarser);
+    }
+  }
+
+  async #write(
+    c: DuckDBConnection,
+    batch: PointBatch,
+    xs: Float64Array,
+    ns: BigInt64Array,
+    xa: Uint8Array,
+    plans: Map<number, SeriesPlan>,
+  ): Promise<void> {
+    const appender = await c.createAppender('points');
+    this.#pointAppender.append(appender, [batch.series, ns, xs, batch.time, batch.value, xa], 0, batch.length);
+    appender.closeSync();
+
+    let aggRows = 0;
+    for (const p of plans.values()) for (const l of p.levels) aggRows += l.length;
+    const agg = {
+      series: new Uint32Array(aggRows),
+      exp: new Int16Array(aggRows),
+      cols: Array.from({ length: 11 }, () => new Float64Array(aggRows)),
+    };
+    let r = 0;
+    for (const p of plans.values()) {
+      for (const level of p.levels) {
+        const m4 = level.columns();
+        const keys: (keyof M4Columns)[] = [
+          'bucket',
+          'count',
+          'nanCount',
+          'firstX',
+          'firstV',
+          'lastX',
+          'lastV',
+          'minX',
+          'minV',
+          'maxX',
+          'maxV',
+        ];
+        agg.series.fill(p.state.series.id, r, r + m4.length);
+        agg.exp.fill(level.exp, r, r + m4.length);
+        keys.forEach((key, k) => {
+          (agg.cols[k] as Float64Array).set((m4[key] as Float64Array).subarray(0, m4.length), r);
+        });
+        r += m4.length;
+      }
+    }
+    const stage = await c.createAppender('agg_stage');
+    this.#aggAppender.append(stage, [agg.series, agg.exp, ...agg.cols], 0, aggRows);
+    stage.closeSync();
+    await c.run(MERGE_AGG_SQL);
+    await c.run('DELETE FROM agg_stage');
+
+    const m = plans.size;
+    const s = {
+      id: new Uint32Array(m),
+      count: new BigInt64Array(m),
+      nonFinite: new BigInt64Array(m),
+      finite: new BigInt64Array(m),
+      f: Array.from({ length: 7 }, () => new Float64Array(m)),
+      exp: new Int16Array(m),
+    };
+    let k = 0;
+    for (const p of plans.values()) {
+      const nx = p.next;
+      s.id[k] = nx.series.id;
+      s.count[k] = BigInt(nx.count);
+      s.nonFinite[k] = BigInt(nx.nonFinite);
+      s.finite[k] = BigInt(nx.finite);
+      [nx.lastV, nx.lastX, nx.lastT, nx.min, nx.max, nx.mean, nx.m2].forEach((v, j) => {
+        (s.f[j] as Float64Array)[k] = v;
+      });
+      s.exp[k] = p.baseExp;
+      k++;
+    }
+    const statsStage = await c.createAppender('stats_stage');
+    this.#statsAppender.append(statsStage, [s.id, s.count, s.nonFinite, s.finite, ...s.f, s.exp], 0, m);
+    statsStage.closeSync();
+    await c.run('INSERT OR REPLACE INTO series_stats SELECT * FROM stats_stage');
+    await c.run('DELETE FROM stats_stage');
+  }
+}
+
+/**
+ * Merges staged partial buckets into the levels. NaN in a min/max column means "no non-NaN
+ * value" and is stored as NULL so that least/greatest skip it.
+ */
+const MERGE_AGG_SQL = `
+INSERT INTO agg
+SELECT series_id, exp, b, cnt, nan_cnt, fx, fv, lx, lv,
+  CASE WHEN isnan(nv) THEN NULL ELSE nx END, CASE WHEN isnan(nv) THEN NULL ELSE nv END,
+  CASE WHEN isnan(mv) THEN NULL ELSE mx END, CASE WHEN isnan(mv) THEN NULL ELSE mv END
+FROM agg_stage
+ON CONFLICT (series_id, exp, b) DO UPDATE SET
+  cnt = cnt + excluded.cnt,
+  nan_cnt = nan_cnt + excluded.nan_cnt,
+  fv = CASE WHEN excluded.fx < fx THEN excluded.fv ELSE fv END,
+  fx = least(fx, excluded.fx),
+  lv = CASE WHEN excluded.lx >= lx THEN excluded.lv ELSE lv END,
+  lx = greatest(lx, excluded.lx),
+  nx = CASE WHEN nv IS NULL OR excluded.nv < nv THEN excluded.nx ELSE nx END,
+  nv = least(nv, excluded.nv),
+  mx = CASE WHEN mv IS NULL OR excluded.mv > mv THEN excluded.mx ELSE mx END,
+  mv = greatest(mv, excluded.mv)
+`;

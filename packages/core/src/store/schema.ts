@@ -1,0 +1,109 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+/** Schema version this code writes. Bump it and add a migration when tables change. */
+export const SCHEMA_VERSION = 1;
+
+/** Tables of a fresh store. */
+export const SCHEMA_DDL = `
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS runs (
+  id VARCHAR PRIMARY KEY,
+  project VARCHAR NOT NULL,
+  name VARCHAR NOT NULL,
+  status VARCHAR NOT NULL,
+  created_at DOUBLE NOT NULL,
+  started_at DOUBLE,
+  ended_at DOUBLE,
+  exit_code INTEGER,
+  error_message VARCHAR,
+  params JSON,
+  tags JSON,
+  host JSON
+);
+CREATE TABLE IF NOT EXISTS series (
+  id UINTEGER PRIMARY KEY,
+  run_id VARCHAR NOT NULL,
+  name VARCHAR NOT NULL,
+  kind VARCHAR NOT NULL,
+  type VARCHAR NOT NULL,
+  grp VARCHAR,
+  x_scale JSON,
+  scale JSON,
+  unit VARCHAR,
+  labels JSON,
+  label_key VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS series_stats (
+  series_id UINTEGER PRIMARY KEY,
+  count BIGINT NOT NULL,
+  non_finite BIGINT NOT NULL,
+  finite BIGINT NOT NULL,
+  last_v DOUBLE,
+  last_x DOUBLE,
+  last_t DOUBLE,
+  min_v DOUBLE,
+  max_v DOUBLE,
+  mean DOUBLE,
+  m2 DOUBLE,
+  base_exp SMALLINT
+);
+CREATE TABLE IF NOT EXISTS points (
+  series_id UINTEGER NOT NULL,
+  n BIGINT NOT NULL,
+  x DOUBLE NOT NULL,
+  t DOUBLE NOT NULL,
+  v DOUBLE,
+  xa BOOLEAN NOT NULL
+);
+CREATE TABLE IF NOT EXISTS agg (
+  series_id UINTEGER NOT NULL,
+  exp SMALLINT NOT NULL,
+  b DOUBLE NOT NULL,
+  cnt DOUBLE NOT NULL,
+  nan_cnt DOUBLE NOT NULL,
+  fx DOUBLE, fv DOUBLE, lx DOUBLE, lv DOUBLE,
+  nx DOUBLE, nv DOUBLE, mx DOUBLE, mv DOUBLE,
+  PRIMARY KEY (series_id, exp, b)
+);
+CREATE TABLE IF NOT EXISTS logs (
+  run_id VARCHAR NOT NULL,
+  n BIGINT NOT NULL,
+  t DOUBLE NOT NULL,
+  stream VARCHAR NOT NULL,
+  level VARCHAR NOT NULL,
+  text VARCHAR NOT NULL,
+  metadata JSON
+);
+CREATE TABLE IF NOT EXISTS cold_files (
+  path VARCHAR PRIMARY KEY,
+  created_at DOUBLE NOT NULL,
+  rows BIGINT NOT NULL,
+  min_t DOUBLE,
+  max_t DOUBLE
+);
+`;
+
+/** Staging tables, temporary to each connection that bulk-merges through them. */
+export const STAGE_DDL = `
+CREATE TEMP TABLE IF NOT EXISTS agg_stage (
+  series_id UINTEGER, exp SMALLINT, b DOUBLE, cnt DOUBLE, nan_cnt DOUBLE,
+  fx DOUBLE, fv DOUBLE, lx DOUBLE, lv DOUBLE, nx DOUBLE, nv DOUBLE, mx DOUBLE, mv DOUBLE
+);
+CREATE TEMP TABLE IF NOT EXISTS stats_stage (
+  series_id UINTEGER, count BIGINT, non_finite BIGINT, finite BIGINT, last_v DOUBLE, last_x DOUBLE,
+  last_t DOUBLE, min_v DOUBLE, max_v DOUBLE, mean DOUBLE, m2 DOUBLE, base_exp SMALLINT
+);
+`;
+
+/**
+ * A migration moves a store from `from` to `from + 1`. Migrations run in order, inside one
+ * transaction, when a store with an older schema is opened.
+ */
+export interface Migration {
+  from: number;
+  describe: string;
+  up(connection: DuckDBConnection): Promise<void>;
+}
+
+/** Known migrations. Version 1 is the first schema, so there are none yet. */
+export const MIGRATIONS: readonly Migration[] = [];

@@ -1,0 +1,56 @@
+import type { Series, SeriesSummary } from '../model.js';
+
+/** What the single writer keeps in memory per series it writes to. */
+export interface SeriesState {
+  series: Series;
+  /** Points stored (committed) so far; the next point gets n = count. */
+  count: number;
+  nonFinite: number;
+  finite: number;
+  lastV: number;
+  lastX: number;
+  lastT: number;
+  min: number;
+  max: number;
+  /** Welford running mean and sum of squared deviations over finite values. */
+  mean: number;
+  m2: number;
+  /** Exponent of level-0 buckets (2^baseExp x units); null until the first points decide it. */
+  baseExp: number | null;
+}
+
+/** A fresh state for a series with no points. */
+export function emptySeriesState(series: Series, baseExp: number | null = null): SeriesState {
+  return {
+    series,
+    count: 0,
+    nonFinite: 0,
+    finite: 0,
+    lastV: Number.NaN,
+    lastX: Number.NaN,
+    lastT: Number.NaN,
+    min: Number.NaN,
+    max: Number.NaN,
+    mean: 0,
+    m2: 0,
+    baseExp,
+  };
+}
+
+/** The summary a reader sees. */
+export function summaryOf(state: SeriesState): SeriesSummary {
+  const none = state.count === 0;
+  const finite = state.finite > 0;
+  return {
+    seriesId: state.series.id,
+    count: state.count,
+    nonFinite: state.nonFinite,
+    last: none ? null : state.lastV,
+    lastX: none ? null : state.lastX,
+    lastTime: none ? null : state.lastT,
+    min: finite ? state.min : null,
+    max: finite ? state.max : null,
+    mean: finite ? state.mean : null,
+    std: finite ? Math.sqrt(state.m2 / state.finite) : null,
+  };
+}

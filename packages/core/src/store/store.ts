@@ -1,0 +1,798 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import {
+  QueryError,
+  SchemaVersionError,
+  StoreCorruptError,
+  StoreLockedError,
+  StoreUnwritableError,
+  TrainscopeError,
+  UnknownRunError,
+  UnknownSeriesError,
+} from '../errors.js';
+import { LiveHub, type SeriesDelta, type SubscribeOptions, type Subscription } from '../live/live-hub.js';
+import type {
+  LogInput,
+  LogLine,
+  Project,
+  Run,
+  RunInput,
+  RunPatch,
+  Series,
+  SeriesDef,
+  SeriesSummary,
+} from '../model.js';
+import { validateSeriesName } from '../names.js';
+import { type ChartData, type ChartQuery, chartRead } from '../query/chart.js';
+import { type PointRows, type PointsQuery, readPoints } from '../query/points.js';
+import { Ingestor, type IngestorOptions } from './ingestor.js';
+import { labelKey, logFromRow, runFromRow, seriesFromRow } from './rows.js';
+import { MIGRATIONS, SCHEMA_DDL, SCHEMA_VERSION, STAGE_DDL } from './schema.js';
+import { emptySeriesState, type SeriesState, summaryOf } from './series-state.js';
+import {
+  acquireOwnership,
+  DB_FILE,
+  type OwnerInfo,
+  releaseOwnership,
+  resolveStoreDir,
+  updateOwner,
+} from './store-dir.js';
+
+/** How long points stay in the hot table before moving to Parquet files. */
+export interface RetentionPolicy {
+  /** Points older than this (by wall time, ms) move to the cold tier. */
+  maxAgeMs?: number;
+  /** Each series keeps at most this many newest points in the hot table. */
+  maxPointsPerSeries?: number;
+}
+
+/** Options of `Store.open`. */
+export interface StoreOptions extends IngestorOptions {
+  /** Store directory; @default `TRAINSCOPE_DIR`, else `./.trainscope` */
+  dir?: string;
+  /** Retention policy applied by `applyRetention()`; @default none (everything stays hot) */
+  retention?: RetentionPolicy;
+  /** Called when a background flush fails (disk full, read-only directory). Points stay pending. */
+  onWriteError?: (error: unknown) => void;
+}
+
+/** Filters of `listRuns`. */
+export interface RunFilter {
+  project?: string;
+  status?: Run['status'];
+  /** Substring of the run name. */
+  name?: string;
+  tag?: string;
+  /** @default 1000 */
+  limit?: number;
+  /** @default 0 */
+  offset?: number;
+}
+
+/** Options of `readLogs`. */
+export interface LogQuery {
+  /** The last `tail` lines. */
+  tail?: number;
+  /** Lines from this position on (`n` >= from). */
+  from?: number;
+  /** @default 1000 */
+  limit?: number;
+}
+
+/** Series rows joined with their statistics, as `#stateFromRow` reads them. */
+const SERIES_WITH_STATS = `SELECT s.*, st.count AS st_count, st.non_finite, st.finite, st.last_v, st.last_x, st.last_t,
+  st.min_v, st.max_v, st.mean, st.m2, st.base_exp FROM series s LEFT JOIN series_stats st ON st.series_id = s.id`;
+
+function newRunId(): string {
+  return randomBytes(6)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x');
+}
+
+function lockPid(message: string): number | undefined {
+  const match = /PID (\d+)/i.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * The embedded store: one DuckDB file in a store directory, owned by one process.
+ * Runs, series, points and log lines go in; range reads, chart reads, summaries and live
+ * subscriptions come out.
+ */
+export class Store {
+  /** Absolute path of the store directory. */
+  readonly dir: string;
+  /** Absolute path of the database file. */
+  readonly file: string;
+  readonly ingestor: Ingestor;
+  readonly #instance: DuckDBInstance;
+  readonly #writer: DuckDBConnection;
+  readonly #readers: DuckDBConnection[];
+  #readerTurn = 0;
+  readonly #states = new Map<number, SeriesState>();
+  readonly #runSeries = new Map<string, Map<string, SeriesState>>();
+  readonly #runs = new Map<string, Run>();
+  readonly #logCount = new Map<string, number>();
+  #pendingSeries: Series[] = [];
+  #pendingLogs: LogLine[] = [];
+  #nextSeriesId: number;
+  #owner: OwnerInfo;
+  #writeChain: Promise<unknown> = Promise.resolve();
+  readonly #live: LiveHub;
+  readonly #retention: RetentionPolicy | undefined;
+  readonly #onWriteError: ((error: unknown) => void) | undefined;
+  #closed = false;
+
+  private constructor(
+    dir: string,
+    instance: DuckDBInstance,
+    writer: DuckDBConnection,
+    readers: DuckDBConnection[],
+    nextSeriesId: number,
+    owner: OwnerInfo,
+    options: StoreOptions,
+  ) {
+    this.dir = dir;
+    this.file = join(dir, DB_FILE);
+    this.#instance = instance;
+    this.#writer = writer;
+    this.#readers = readers;
+    this.#nextSeriesId = nextSeriesId;
+    this.#owner = owner;
+    this.#retention = options.retention;
+    this.#onWriteError = options.onWriteError;
+    this.#live = new LiveHub(
+      (id, from, limit) => this.#readSince(id, from, limit),
+      (runId) => this.#listRunSeriesCounts(runId),
+    );
+    this.ingestor = new Ingestor(
+      {
+        connection: writer,
+        state: (id) => this.#states.get(id),
+        writeSideRows: () => this.#writeSideRows(),
+        committed: (deltas) => this.#live.publish(deltas),
+        failed: (error) => this.#onWriteError?.(error),
+        exclusive: (fn) => this.#exclusive(fn),
+      },
+      options,
+    );
+  }
+
+  /**
+   * Opens (creating if needed) the store in a directory and takes ownership of it.
+   * Throws `StoreLockedError` if another live process owns it, `StoreUnwritableError`,
+   * `StoreCorruptError` or `SchemaVersionError` as the case may be.
+   */
+  static async open(options: StoreOptions = {}): Promise<Store> {
+    const dir = resolveStoreDir(options.dir);
+    const owner = acquireOwnership(dir);
+    const file = join(dir, DB_FILE);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(file);
+    } catch (cause) {
+      releaseOwnership(dir);
+      const message = String((cause as Error).message ?? cause);
+      if (/lock/i.test(message)) throw new StoreLockedError(dir, lockPid(message), { cause });
+      if (/not a valid DuckDB database|Corrupt|invalid|checksum/i.test(message) && existsSync(file)) {
+        throw new StoreCorruptError(file, { cause });
+      }
+      if (/permission|read-only|Read-only|EACCES|No space/i.test(message))
+        throw new StoreUnwritableError(dir, { cause });
+      throw new StoreCorruptError(file, { cause });
+    }
+    try {
+      const writer = await instance.connect();
+      await migrate(writer, file);
+      await writer.run(STAGE_DDL);
+      const readers = await Promise.all([instance.connect(), instance.connect(), instance.connect()]);
+      const maxId = await writer.runAndReadAll('SELECT coalesce(max(id), 0) FROM series');
+      const nextSeriesId = Number(maxId.getRows()[0]?.[0] ?? 0) + 1;
+      const store = new Store(dir, instance, writer, readers, nextSeriesId, owner, options);
+      await store.#refreshColdView();
+      return store;
+    } catch (error) {
+      instance.closeSync();
+      releaseOwnership(dir);
+      if (error instanceof TrainscopeError) throw error;
+      const message = String((error as Error).message ?? error);
+      if (/permission|read-only|Read-only|EACCES|No space/i.test(message)) {
+        throw new StoreUnwritableError(dir, { cause: error });
+      }
+      throw new StoreCorruptError(file, { cause: error });
+    }
+  }
+
+  /** Records the URL of this owner's HTTP API in the owner file, so other processes find it. */
+  advertise(url: string): void {
+    this.#owner = { ...this.#owner, url };
+    updateOwner(this.dir, this.#owner);
+  }
+
+  // ---- runs ---------------------------------------------------------------------------------
+
+  /** Creates a run (status `running` unless given). */
+  async createRun(input: RunInput = {}): Promise<Run> {
+    const now = Date.now();
+    const run: Run = {
+      id: input.id ?? newRunId(),
+      project: input.project ?? 'default',
+      name: input.name ?? '',
+      status: input.status ?? 'running',
+      createdAt: now,
+      startedAt: input.startedAt ?? now,
+      endedAt: null,
+      exitCode: null,
+      errorMessage: null,
+      params: input.params ?? {},
+      tags: input.tags ?? [],
+      host: input.host ?? {},
+    };
+    if (!run.name) run.name = `${run.project}-${run.id}`;
+    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(run.id)) {
+      throw new QueryError(
+        `Run id "${run.id}" may use only letters, digits, ".", "_" and "-" (1-128 characters).`,
+        run.id,
+      );
+    }
+    await this.#exclusive(async () => {
+      await this.#writer.run(
+        `INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?::JSON, ?::JSON, ?::JSON)`,
+        [
+          run.id,
+          run.project,
+          run.name,
+          run.status,
+          run.createdAt,
+          run.startedAt,
+          JSON.stringify(run.params),
+          JSON.stringify(run.tags),
+          JSON.stringify(run.host),
+        ],
+      );
+    }).catch((error: unknown) => {
+      if (/Duplicate key|PRIMARY KEY|unique/i.test(String(error))) {
+        throw new QueryError(`A run with id "${run.id}" already exists.`, run.id);
+      }
+      throw error;
+    });
+    this.#runs.set(run.id, run);
+    this.#live.publishRun(run);
+    return run;
+  }
+
+  /** Changes a run's status, times, exit code, error, params, tags or host facts. */
+  async updateRun(id: string, patch: RunPatch): Promise<Run> {
+    const run = { ...(await this.getRun(id)) };
+    if (patch.name !== undefined) run.name = patch.name;
+    if (patch.status !== undefined) run.status = patch.status;
+    if (patch.startedAt !== undefined) run.startedAt = patch.startedAt;
+    if (patch.endedAt !== undefined) run.endedAt = patch.endedAt;
+    if (patch.exitCode !== undefined) run.exitCode = patch.exitCode;
+    if (patch.errorMessage !== undefined) run.errorMessage = patch.errorMessage;
+    if (patch.params !== undefined) run.params = { ...run.params, ...patch.params };
+    if (patch.tags !== undefined) run.tags = patch.tags;
+    if (patch.host !== undefined) run.host = { ...run.host, ...patch.host };
+    if (
+      patch.status !== undefined &&
+      patch.status !== 'running' &&
+      patch.endedAt === undefined &&
+      run.endedAt === null
+    ) {
+      run.endedAt = Date.now();
+    }
+    await this.#exclusive(() =>
+      this.#writer.run(
+        `UPDATE runs SET name = ?, status = ?, started_at = ?, ended_at = ?, exit_code = ?, error_message = ?,
+           params = ?::JSON, tags = ?::JSON, host = ?::JSON WHERE id = ?`,
+        [
+          run.name,
+          run.status,
+          run.startedAt,
+          run.endedAt,
+          run.exitCode,
+          run.errorMessage,
+          JSON.stringify(run.params),
+          JSON.stringify(run.tags),
+          JSON.stringify(run.host),
+          id,
+        ],
+      ),
+    );
+    this.#runs.set(id, run);
+    this.#live.publishRun(run);
+    return run;
+  }
+
+  /** A run by id; throws `UnknownRunError`. */
+  async getRun(id: string): Promise<Run> {
+    const cached = this.#runs.get(id);
+    if (cached) return cached;
+    const rows = await this.#query('SELECT * FROM runs WHERE id = ?', [id]);
+    const row = rows[0];
+    if (!row) throw new UnknownRunError(id);
+    const run = runFromRow(row);
+    this.#runs.set(id, run);
+    return run;
+  }
+
+  /** Runs, newest first. */
+  async listRuns(filter: RunFilter = {}): Promise<Run[]> {
+    const where: string[] = [];
+    const params: DuckDBValue[] = [];
+    if (filter.project !== undefined) {
+      where.push('project = ?');
+      params.push(filter.project);
+    }
+    if (filter.status !== undefined) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    if (filter.name !== undefined) {
+      where.push('contains(name, ?)');
+      params.push(filter.name);
+    }
+    if (filter.tag !== undefined) {
+      where.push('list_contains(CAST(tags AS VARCHAR[]), ?)');
+      params.push(filter.tag);
+    }
+    const limit = Math.max(1, Math.min(filter.limit ?? 1000, 100_000));
+    const offset = Math.max(0, filter.offset ?? 0);
+    const rows = await this.#query(
+      `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id LIMIT ${limit} OFFSET ${offset}`,
+      params,
+    );
+    return rows.map(runFromRow);
+  }
+
+  /** Projects with their run counts. */
+  async listProjects(): Promise<Project[]> {
+    const rows = await this.#query(
+      `SELECT project, count(*) AS n, max(coalesce(ended_at, started_at, created_at)) AS last
+       FROM runs GROUP BY project ORDER BY project`,
+    );
+    return rows.map((r) => ({
+      name: String(r['project']),
+      runCount: Number(r['n']),
+      lastActivity: r['last'] == null ? null : Number(r['last']),
+    }));
+  }
+
+  // ---- series -------------------------------------------------------------------------------
+
+  /**
+   * Loads a run's series into the writer's memory so that `defineSeries` can answer
+   * synchronously. Call once per run before writing to it (`createPluginContext` does).
+   */
+  async openRun(runId: string): Promise<Run> {
+    const run = await this.getRun(runId);
+    if (this.#runSeries.has(runId)) return run;
+    const rows = await this.#query(`${SERIES_WITH_STATS} WHERE s.run_id = ?`, [runId]);
+    const byKey = new Map<string, SeriesState>();
+    for (const row of rows) {
+      const state = this.#stateFromRow(row);
+      byKey.set(`${state.series.name}\u0000${String(row['label_key'])}`, state);
+    }
+    const logs = await this.#query('SELECT coalesce(max(n) + 1, 0) AS n FROM logs WHERE run_id = ?', [runId]);
+    this.#logCount.set(runId, Number(logs[0]?.['n'] ?? 0));
+    if (!this.#runSeries.has(runId)) this.#runSeries.set(runId, byKey);
+    return run;
+  }
+
+  /**
+   * Returns the series of a run with this name and labels, defining it on first use
+   * (written with the next flush). Synchronous; the run must have been opened with `openRun`.
+   */
+  defineSeries(runId: string, def: SeriesDef): Series {
+    const byKey = this.#runSeries.get(runId);
+    if (!byKey) throw new UnknownRunError(runId);
+    const key = `${def.name}\u0000${labelKey(def.labels)}`;
+    const existing = byKey.get(key);
+    if (existing) return existing.series;
+    validateSeriesName(def.name);
+    const slash = def.name.indexOf('/');
+    const series: Series = {
+      id: this.#nextSeriesId++,
+      runId,
+      name: def.name,
+      kind: def.kind ?? 'training',
+      type: def.type ?? 'gauge',
+      group: def.group ?? (slash > 0 ? def.name.slice(0, slash) : null),
+      xScale: def.xScale ?? null,
+      scale: def.scale ?? null,
+      unit: def.unit ?? null,
+      labels: def.labels ?? {},
+    };
+    const state = emptySeriesState(series);
+    byKey.set(key, state);
+    this.#states.set(series.id, state);
+    this.#pendingSeries.push(series);
+    this.ingestor.markSideRows();
+    return series;
+  }
+
+  /** Series of a run (including ones defined but not yet flushed). */
+  async listSeries(runId: string): Promise<Series[]> {
+    await this.getRun(runId);
+    const rows = await this.#query('SELECT * FROM series WHERE run_id = ? ORDER BY id', [runId]);
+    const out = rows.map(seriesFromRow);
+    const seen = new Set(out.map((s) => s.id));
+    for (const s of this.#pendingSeries) if (s.runId === runId && !seen.has(s.id)) out.push(s);
+    return out;
+  }
+
+  /** A series by id; throws `UnknownSeriesError`. */
+  async getSeries(id: number): Promise<Series> {
+    const state = this.#states.get(id);
+    if (state) return state.series;
+    const rows = await this.#query('SELECT * FROM series WHERE id = ?', [id]);
+    const row = rows[0];
+    if (!row) throw new UnknownSeriesError(id);
+    return seriesFromRow(row);
+  }
+
+  /**
+   * Makes series known to the ingestor by id (for points arriving from remote clients that
+   * defined them earlier). Throws `UnknownSeriesError` for ids the store does not hold.
+   */
+  async loadSeries(ids: Iterable<number>): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.#states.has(id));
+    if (missing.length === 0) return;
+    const rows = await this.#query(
+      `SELECT DISTINCT run_id FROM series WHERE id IN (${missing.map(() => '?').join(', ')})`,
+      missing,
+    );
+    for (const row of rows) await this.openRun(String(row['run_id']));
+    for (const id of missing) {
+      if (!this.#states.has(id)) {
+        // A run already open but this series loaded before it existed: load it directly.
+        const direct = await this.#query(`${SERIES_WITH_STATS} WHERE s.id = ?`, [id]);
+        const row = direct[0];
+        if (!row) throw new UnknownSeriesError(id);
+        const state = this.#stateFromRow(row);
+        this.#runSeries.get(state.series.runId)?.set(`${state.series.name}\u0000${String(row['label_key'])}`, state);
+      }
+    }
+  }
+
+  /** Summaries (last, min, max, mean, std, count) of series. Unknown ids are left out. */
+  async summaries(ids: number[]): Promise<SeriesSummary[]> {
+    const out: SeriesSummary[] = [];
+    const fromDb: number[] = [];
+    for (const id of ids) {
+      const state = this.#states.get(id);
+      if (state) out.push(summaryOf(state));
+      else fromDb.push(id);
+    }
+    if (fromDb.length > 0) {
+      const rows = await this.#query(
+        `${SERIES_WITH_STATS}
+         WHERE s.id IN (${fromDb.map(() => '?').join(', ')})`,
+        fromDb,
+      );
+      for (const row of rows) out.push(summaryOf(this.#stateFromRow(row, false)));
+    }
+    const order = new Map(ids.map((id, i) => [id, i]));
+    return out.sort((a, b) => (order.get(a.seriesId) ?? 0) - (order.get(b.seriesId) ?? 0));
+  }
+
+  // ---- logs ---------------------------------------------------------------------------------
+
+  /** Appends log lines to a run (written with the next flush). The run must be open. */
+  appendLogs(runId: string, lines: LogInput[]): void {
+    if (!this.#logCount.has(runId)) throw new UnknownRunError(runId);
+    let n = this.#logCount.get(runId) as number;
+    const now = Date.now();
+    for (const line of lines) {
+      this.#pendingLogs.push({
+        runId,
+        n: n++,
+        time: line.time ?? now,
+        stream: line.stream ?? 'system',
+        level: line.level ?? 'info',
+        text: String(line.text),
+        metadata: line.metadata ?? null,
+      });
+    }
+    this.#logCount.set(runId, n);
+    this.ingestor.markSideRows();
+  }
+
+  /** Log lines of a run: the last `tail`, or from a position. */
+  async readLogs(runId: string, query: LogQuery = {}): Promise<LogLine[]> {
+    await this.getRun(runId);
+    const limit = Math.max(1, Math.min(query.limit ?? 1000, 100_000));
+    if (query.tail !== undefined) {
+      const tail = Math.max(0, Math.min(query.tail, 100_000));
+      const rows = await this.#query(
+        `SELECT * FROM (SELECT * FROM logs WHERE run_id = ? ORDER BY n DESC LIMIT ${tail}) ORDER BY n`,
+        [runId],
+      );
+      return rows.map(logFromRow);
+    }
+    const rows = await this.#query(`SELECT * FROM logs WHERE run_id = ? AND n >= ? ORDER BY n LIMIT ${limit}`, [
+      runId,
+      Math.max(0, query.from ?? 0),
+    ]);
+    return rows.map(logFromRow);
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  /** Full-resolution points of one or more series in a range, paged. */
+  async readPoints(query: PointsQuery): Promise<PointRows> {
+    for (const id of query.series) await this.getSeries(id);
+    return this.#withReader((c) => readPoints(c, query));
+  }
+
+  /** M4 chart read of one series for a pixel width and range. */
+  async chart(query: ChartQuery): Promise<ChartData> {
+    const info = await this.#chartInfo(query.seriesId);
+    return this.#withReader((c) => chartRead(c, query, info));
+  }
+
+  // ---- live ---------------------------------------------------------------------------------
+
+  /** Subscribes to append-only deltas of series (from cursors) and/or whole runs. */
+  subscribe(options: SubscribeOptions): Subscription {
+    return this.#live.subscribe(options);
+  }
+
+  // ---- retention ----------------------------------------------------------------------------
+
+  /**
+   * Moves points beyond the retention policy out of the hot table into a Parquet file under
+   * `<dir>/cold/`. Reads keep seeing them; chart levels are unaffected. Returns rows moved.
+   */
+  async applyRetention(policy: RetentionPolicy | undefined = this.#retention): Promise<number> {
+    if (!policy || (policy.maxAgeMs === undefined && policy.maxPointsPerSeries === undefined)) return 0;
+    await this.ingestor.flush();
+    const conditions: string[] = [];
+    if (policy.maxAgeMs !== undefined) conditions.push(`t < ${Date.now() - policy.maxAgeMs}`);
+    if (policy.maxPointsPerSeries !== undefined) {
+      conditions.push(
+        `n < (SELECT st.count FROM series_stats st WHERE st.series_id = points.series_id) - ${Math.max(0, Math.floor(policy.maxPointsPerSeries))}`,
+      );
+    }
+    const where = conditions.join(' OR ');
+    return this.#exclusive(async () => {
+      const c = this.#writer;
+      const countRows = (await c.runAndReadAll(`SELECT count(*), min(t), max(t) FROM points WHERE ${where}`)).getRows();
+      const count = Number(countRows[0]?.[0] ?? 0);
+      if (count === 0) return 0;
+      const coldDir = join(this.dir, 'cold');
+      mkdirSync(coldDir, { recursive: true });
+      const name = `points-${Date.now()}-${randomBytes(3).toString('hex')}.parquet`;
+      const path = join(coldDir, name);
+      await c.run(
+        `COPY (SELECT * FROM points WHERE ${where} ORDER BY series_id, x, n) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`,
+      );
+      try {
+        await c.run('BEGIN TRANSACTION');
+        await c.run(`DELETE FROM points WHERE ${where}`);
+        await c.run('INSERT INTO cold_files VALUES (?, ?, ?, ?, ?)', [
+          relative(this.dir, path),
+          Date.now(),
+          count,
+          Number(countRows[0]?.[1] ?? 0),
+          Number(countRows[0]?.[2] ?? 0),
+        ]);
+        await c.run('COMMIT');
+      } catch (error) {
+        await c.run('ROLLBACK').catch(() => {});
+        rmSync(path, { force: true });
+        throw error;
+      }
+      await this.#refreshColdView(c);
+      return count;
+    });
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /** Writes everything pending (points, series, log lines). */
+  flush(): Promise<void> {
+    return this.ingestor.flush();
+  }
+
+  /** Flushes, closes subscriptions and the database, and gives up ownership. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.ingestor.close();
+    } finally {
+      this.#live.closeAll();
+      await this.#writeChain.catch(() => {});
+      this.#writer.closeSync();
+      for (const r of this.#readers) r.closeSync();
+      this.#instance.closeSync();
+      releaseOwnership(this.dir);
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#writeChain.then(fn, fn);
+    this.#writeChain = next.catch(() => {});
+    return next;
+  }
+
+  async #withReader<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const c = this.#readers[this.#readerTurn++ % this.#readers.length] as DuckDBConnection;
+    return fn(c);
+  }
+
+  async #query(sql: string, params?: DuckDBValue[]): Promise<Record<string, DuckDBValue>[]> {
+    return this.#withReader(async (c) => {
+      const reader = params ? await c.runAndReadAll(sql, params) : await c.runAndReadAll(sql);
+      return reader.getRowObjects();
+    });
+  }
+
+  #stateFromRow(row: Record<string, DuckDBValue>, register = true): SeriesState {
+    const series = seriesFromRow(row);
+    const existing = this.#states.get(series.id);
+    if (existing) return existing;
+    const num = (v: DuckDBValue | undefined, fallback: number) => (v == null ? fallback : Number(v));
+    const state: SeriesState = {
+      ...emptySeriesState(series, row['base_exp'] == null ? null : Number(row['base_exp'])),
+      count: num(row['st_count'], 0),
+      nonFinite: num(row['non_finite'], 0),
+      finite: num(row['finite'], 0),
+      lastV: num(row['last_v'], Number.NaN),
+      lastX: num(row['last_x'], Number.NaN),
+      lastT: num(row['last_t'], Number.NaN),
+      min: num(row['min_v'], Number.NaN),
+      max: num(row['max_v'], Number.NaN),
+      mean: num(row['mean'], 0),
+      m2: num(row['m2'], 0),
+    };
+    if (register) this.#states.set(series.id, state);
+    return state;
+  }
+
+  async #chartInfo(seriesId: number): Promise<{ baseExp: number | null; last: ChartData['last'] }> {
+    let state = this.#states.get(seriesId);
+    if (!state) {
+      const rows = await this.#query(`${SERIES_WITH_STATS} WHERE s.id = ?`, [seriesId]);
+      const row = rows[0];
+      if (!row) throw new UnknownSeriesError(seriesId);
+      state = this.#stateFromRow(row, false);
+    }
+    return {
+      baseExp: state.baseExp,
+      last: state.count > 0 ? { x: state.lastX, time: state.lastT, value: state.lastV } : null,
+    };
+  }
+
+  /**
+   * Writes series defined and log lines appended since the last flush, inside the flush's
+   * transaction. Returns a function that puts them back as pending if that transaction fails.
+   */
+  async #writeSideRows(): Promise<() => void> {
+    const c = this.#writer;
+    const series = this.#pendingSeries;
+    const logs = this.#pendingLogs;
+    this.#pendingSeries = [];
+    this.#pendingLogs = [];
+    const restore = () => {
+      this.#pendingSeries = [...series, ...this.#pendingSeries];
+      this.#pendingLogs = [...logs, ...this.#pendingLogs];
+    };
+    try {
+      if (series.length > 0) {
+        const appender = await c.createAppender('series');
+        try {
+          for (const s of series) {
+            appender.appendUInteger(s.id);
+            appender.appendVarchar(s.runId);
+            appender.appendVarchar(s.name);
+            appender.appendVarchar(s.kind);
+            appender.appendVarchar(s.type);
+            appendNullable(appender, s.group);
+            appendNullable(appender, s.xScale ? JSON.stringify(s.xScale) : null);
+            appendNullable(appender, s.scale ? JSON.stringify(s.scale) : null);
+            appendNullable(appender, s.unit);
+            appender.appendVarchar(JSON.stringify(s.labels));
+            appender.appendVarchar(labelKey(s.labels));
+            appender.endRow();
+          }
+        } finally {
+          appender.closeSync();
+        }
+      }
+      if (logs.length > 0) {
+        const appender = await c.createAppender('logs');
+        try {
+          for (const l of logs) {
+            appender.appendVarchar(l.runId);
+            appender.appendBigInt(BigInt(l.n));
+            appender.appendDouble(l.time);
+            appender.appendVarchar(l.stream);
+            appender.appendVarchar(l.level);
+            appender.appendVarchar(l.text);
+            appendNullable(appender, l.metadata ? JSON.stringify(l.metadata) : null);
+            appender.endRow();
+          }
+        } finally {
+          appender.closeSync();
+        }
+      }
+    } catch (error) {
+      restore();
+      throw error;
+    }
+    return restore;
+  }
+
+  async #readSince(seriesId: number, from: number, limit: number): Promise<SeriesDelta | null> {
+    const series = await this.getSeries(seriesId);
+    const rows = await this.#withReader((c) =>
+      readPoints(c, { series: [seriesId], by: 'n', start: from, limit: Math.min(limit, 1_000_000) }),
+    );
+    if (rows.length === 0) return null;
+    return {
+      seriesId,
+      runId: series.runId,
+      from: rows.n[0] as number,
+      x: rows.x,
+      xGiven: rows.xGiven,
+      time: rows.time,
+      value: rows.value,
+    };
+  }
+
+  async #listRunSeriesCounts(runId: string): Promise<{ id: number; count: number }[]> {
+    const series = await this.listSeries(runId);
+    return series.map((s) => ({ id: s.id, count: this.#states.get(s.id)?.count ?? 0 }));
+  }
+
+  async #refreshColdView(c: DuckDBConnection = this.#writer): Promise<void> {
+    const files = (await c.runAndReadAll('SELECT path FROM cold_files ORDER BY path'))
+      .getRows()
+      .map((r) => String(r[0]));
+    const present = files.map((f) => join(this.dir, f)).filter((f) => existsSync(f));
+    const sql =
+      present.length === 0
+        ? 'CREATE OR REPLACE TEMP VIEW points_all AS SELECT * FROM points'
+        : `CREATE OR REPLACE TEMP VIEW points_all AS SELECT * FROM points UNION ALL
+           SELECT series_id, n, x, t, v, xa FROM read_parquet([${present.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}])`;
+    // Temp views live per connection: define it on every connection that reads.
+    for (const conn of [this.#writer, ...this.#readers]) await conn.run(sql);
+  }
+}
+
+function appendNullable(appender: DuckDBAppender, value: string | null): void {
+  if (value === null) appender.appendNull();
+  else appender.appendVarchar(value);
+}
+
+async function migrate(c: DuckDBConnection, file: string): Promise<void> {
+  await c.run('CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)');
+  const rows = (await c.runAndReadAll("SELECT value FROM meta WHERE key = 'schema_version'")).getRows();
+  const found = rows[0] ? Number(rows[0][0]) : null;
+  if (found !== null && found > SCHEMA_VERSION) throw new SchemaVersionError(file, found, SCHEMA_VERSION);
+  await c.run('BEGIN TRANSACTION');
+  try {
+    if (found === null) {
+      await c.run(SCHEMA_DDL);
+    } else {
+      for (const migration of MIGRATIONS) if (migration.from >= found) await migration.up(c);
+    }
+    await c.run("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [String(SCHEMA_VERSION)]);
+    await c.run('COMMIT');
+  } catch (error) {
+    await c.run('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}

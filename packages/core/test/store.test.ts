@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { BatchError, QueryError, Store, UnknownRunError, UnknownSeriesError } from '../src/index.js';
+import { batchOf, openStore, tempDir } from './helpers.js';
+
+describe('runs', () => {
+  it('creates, updates, lists and filters runs and projects', async () => {
+    const store = await openStore();
+    const a = await store.createRun({ project: 'mnist', name: 'baseline', params: { lr: 0.1 }, tags: ['cnn'] });
+    const b = await store.createRun({ project: 'mnist', name: 'wide', host: { cpuCount: 8, gpuCount: 2 } });
+    await store.createRun({ project: 'cifar' });
+    expect(a.status).toBe('running');
+    const done = await store.updateRun(a.id, {
+      status: 'failed',
+      exitCode: 3,
+      errorMessage: 'CUDA OOM',
+      params: { bs: 32 },
+    });
+    expect(done).toMatchObject({
+      status: 'failed',
+      exitCode: 3,
+      errorMessage: 'CUDA OOM',
+      params: { lr: 0.1, bs: 32 },
+    });
+    expect(done.endedAt).toBeGreaterThan(0);
+    expect((await store.listRuns({ project: 'mnist' })).map((r) => r.id).sort()).toEqual([a.id, b.id].sort());
+    expect((await store.listRuns({ status: 'failed' })).map((r) => r.id)).toEqual([a.id]);
+    expect((await store.listRuns({ tag: 'cnn' })).map((r) => r.id)).toEqual([a.id]);
+    expect((await store.listRuns({ name: 'wid' })).map((r) => r.id)).toEqual([b.id]);
+    expect(await store.listProjects()).toMatchObject([
+      { name: 'cifar', runCount: 1 },
+      { name: 'mnist', runCount: 2 },
+    ]);
+    expect((await store.getRun(b.id)).host).toEqual({ cpuCount: 8, gpuCount: 2 });
+  });
+
+  it('refuses unknown run ids and duplicate or malformed ids with typed errors', async () => {
+    const store = await openStore();
+    await expect(store.getRun('nope')).rejects.toThrow(UnknownRunError);
+    await expect(store.updateRun('nope', { status: 'completed' })).rejects.toThrow(UnknownRunError);
+    await store.createRun({ id: 'job-1' });
+    await expect(store.createRun({ id: 'job-1' })).rejects.toThrow(/already exists/);
+    await expect(store.createRun({ id: '../etc' })).rejects.toThrow(QueryError);
+    expect(() => store.defineSeries('nope', { name: 'x' })).toThrow(UnknownRunError);
+  });
+
+  it('stores names, params and tags holding SQL and markup as plain data', async () => {
+    const store = await openStore();
+    const evil = "x'); DROP TABLE points; --<script>alert(1)</script>";
+    const run = await store.createRun({ name: evil, params: { [evil]: evil }, tags: [evil] });
+    await store.openRun(run.id);
+    const s = store.defineSeries(run.id, { name: `train/${evil}` });
+    store.ingestor.ingest(batchOf([s.id], [0], [1]));
+    await store.flush();
+    expect((await store.getRun(run.id)).name).toBe(evil);
+    expect((await store.listRuns({ tag: evil })).length).toBe(1);
+    expect((await store.listSeries(run.id))[0]?.name).toBe(`train/${evil}`);
+  });
+});
+
+describe('series and points', () => {
+  it('defines a series once per (name, labels) and keeps its metadata', async () => {
+    const store = await openStore();
+    const run = await store.createRun();
+    await store.openRun(run.id);
+    const a = store.defineSeries(run.id, {
+      name: 'gpu/0/utilization',
+      kind: 'system',
+      unit: 'fraction',
+      labels: { gpu: '0', node: 'n1' },
+      scale: { units: '%', lower: 0, upper: 1 },
+    });
+    expect(store.defineSeries(run.id, { name: 'gpu/0/utilization', labels: { node: 'n1', gpu: '0' } }).id).toBe(a.id);
+    const b = store.defineSeries(run.id, { name: 'gpu/0/utilization', labels: { gpu: '0', node: 'n2' } });
+    expect(b.id).not.toBe(a.id);
+    await store.flush();
+    const listed = await store.listSeries(run.id);
+    expect(listed.find((s) => s.id === a.id)).toMatchObject({
+      kind: 'system',
+      group: 'gpu',
+      unit: 'fraction',
+      labels: { gpu: '0', node: 'n1' },
+      scale: { units: '%', lower: 0, upper: 1 },
+    });
+  });
+
+  it('keeps NaN and infinities, out-of-order x, and numbers points without x', async () => {
+    const store = await openStore();
+    const run = await store.createRun();
+    await store.openRun(run.id);
+    const s = store.defineSeries(run.id, { name: 'loss' }).id;
+    const t = store.defineSeries(run.id, { name: 'lr' }).id;
+    store.ingestor.ingest(
+      batchOf([s, s, t, s, t], [10, 5, Number.NaN, 7, Number.NaN], [1, Number.NaN, 0.1, -Infinity, 0.2]),
+    );
+    store.ingestor.ingest(batchOf([s], [1], [Infinity]));
+    await store.flush();
+    const loss = await store.readPoints({ series: [s] });
+    expect(Array.from(loss.x)).toEqual([1, 5, 7, 10]);
+    expect(Array.from(loss.value)).toEqual([Infinity, Number.NaN, -Infinity, 1]);
+    expect(Array.from(loss.n)).toEqual([3, 1, 2, 0]);
+    const lr = await store.readPoints({ series: [t], by: 'n' });
+    expect(Array.from(lr.x)).toEqual([0, 1]);
+    expect(Array.from(lr.xGiven)).toEqual([0, 0]);
+    expect(Array.from(loss.xGiven)).toEqual([1, 1, 1, 1]);
+    const [sum] = await store.summaries([s]);
+    expect(sum).toMatchObject({
+      count: 4,
+      nonFinite: 3,
+      last: 1,
+      lastX: 10,
+      min: -Infinity,
+      max: Infinity,
+      mean: 1,
+      std: 0,
+    });
+  });
+
+  it('pages full-resolution reads by x, time and n without gaps or repeats', async () => {
+    const store = await openStore();
+    const run = await store.createRun();
+    await store.openRun(run.id);
+    const a = store.defineSeries(run.id, { name: 'a' }).id;
+    const b = store.defineSeries(run.id, { name: 'b' }).id;
+    const n = 2500;
+    const series = Array.from({ length: n * 2 }, (_, i) => (i % 2 ? b : a));
+    const xs = Array.from({ length: n * 2 }, (_, i) => Math.floor(i / 2) % 100); // many equal x values
+    store.ingestor.ingest(
+      batchOf(
+        series,
+        xs,
+        xs.map((x, i) => x + i / 1e6),
+      ),
+    );
+    await store.flush();
+    for (const by of ['x', 'time', 'n'] as const) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.readPoints({ series: [a, b], by, limit: 333, ...(cursor ? { cursor } : {}) });
+        for (let i = 0; i < page.length; i++) seen.push(`${page.series[i]}:${page.n[i]}`);
+        cursor = page.next ?? undefined;
+      } while (cursor);
+      expect(seen.length).toBe(n * 2);
+      expect(new Set(seen).size).toBe(n * 2);
+    }
+    const ranged = await store.readPoints({ series: [a], by: 'x', start: 10, end: 11 });
+    expect(ranged.length).toBe(50);
+    await expect(store.readPoints({ series: [a], start: 5, end: 1 })).rejects.toThrow(/after end/);
+    await expect(store.readPoints({ series: [a], cursor: 'garbage' })).rejects.toThrow(/cursor/);
+    await expect(store.readPoints({ series: [999] })).rejects.toThrow(UnknownSeriesError);
+  });
+
+  it('refuses malformed batches and unknown series without keeping any of them', async () => {
+    const store = await openStore();
+    const run = await store.createRun();
+    await store.openRun(run.id);
+    const s = store.defineSeries(run.id, { name: 'a' }).id;
+    expect(() =>
+      store.ingestor.ingest({
+        length: 2,
+        series: Uint32Array.of(s, s),
+        x: Float64Array.of(1),
+        time: Float64Array.of(1, 2),
+        value: Float64Array.of(1, 2),
+      }),
+    ).toThrow(BatchError);
+    expect(() => store.ingestor.ingest(batchOf([s, 424242], [1, 2], [1, 2]))).toThrow(UnknownSeriesError);
+    expect(() => store.ingestor.ingest(batchOf([s], [-Infinity], [1]))).toThrow(/x must be finite/);
+    store.ingestor.ingest(batchOf([s], [1], [1]));
+    await store.flush();
+    expect((await store.summaries([s]))[0]?.count).toBe(1);
+  });
+
+  it('persists everything across close and reopen, and goes on numbering', async () => {
+    const dir = tempDir();
+    let store = await Store.open({ dir });
+    const run = await store.createRun({ project: 'p' });
+    await store.openRun(run.id);
+    const s = store.defineSeries(run.id, { name: 'train/loss' }).id;
+    store.ingestor.ingest(batchOf([s, s], [0, 1], [0.9, 0.8]));
+    store.appendLogs(run.id, [{ text: 'epoch 1', stream: 'stdout' }]);
+    await store.close();
+    store = await Store.open({ dir });
+    try {
+      await store.openRun(run.id);
+      expect(store.defineSeries(run.id, { name: 'train/loss' }).id).toBe(s);
+      store.ingestor.ingest(batchOf([s], [Number.NaN], [0.7]));
+      store.appendLogs(run.id, [{ text: 'epoch 2', stream: 'stdout' }]);
+      await store.flush();
+      const pts = await store.readPoints({ series: [s], by: 'n' });
+      expect(Array.from(pts.value)).toEqual([0.9, 0.8, 0.7]);
+      expect(Array.from(pts.x)).toEqual([0, 1, 2]);
+      expect((await store.readLogs(run.id)).map((l) => [l.n, l.text, l.stream])).toEqual([
+        [0, 'epoch 1', 'stdout'],
+        [1, 'epoch 2', 'stdout'],
+      ]);
+      expect((await store.readLogs(run.id, { tail: 1 })).map((l) => l.text)).toEqual(['epoch 2']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('flushes on its timer without being asked', async () => {
+    const store = await openStore({ flushIntervalMs: 30 });
+    const run = await store.createRun();
+    await store.openRun(run.id);
+    const s = store.defineSeries(run.id, { name: 'a' }).id;
+    store.ingestor.ingest(batchOf([s], [1], [1]));
+    for (let i = 0; i < 100 && store.ingestor.committed === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(store.ingestor.committed).toBe(1);
+    expect(store.ingestor.pending).toBe(0);
+  });
+});
