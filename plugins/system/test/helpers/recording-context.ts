@@ -21,7 +21,7 @@ export interface RecordingContext {
   of(name: string): RecordedPoint[];
 }
 
-/** Stands in for core's createPluginContext until the store's conformance helpers land. */
+/** Records what a plugin hands its context, in memory, for exact assertions (the conformance suite covers the real store). */
 export function recordingContext(): RecordingContext {
   const controller = new AbortController();
   const byName = new Map<string, number>();
