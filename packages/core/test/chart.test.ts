@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { QueryError, type Store, UnknownSeriesError } from '../src/index.js';
+import { bruteM4 } from './brute-m4.js';
+import { openStore } from './helpers.js';
+
+async function seriesWith(store: Store, xs: number[], vs: number[], chunk = 10_000) {
+  const run = await store.createRun();
+  await store.openRun(run.id);
+  const id = store.defineSeries(run.id, { name: 'loss' }).id;
+  for (let off = 0; off < xs.length; off += chunk) {
+    const n = Math.min(chunk, xs.length - off);
+    store.ingestor.ingest({
+      length: n,
+      series: new Uint32Array(n).fill(id),
+      x: Float64Array.from(xs.slice(off, off + n)),
+      time: Float64Array.from({ length: n }, (_, i) => 1.7e12 + off + i),
+      value: Float64Array.from(vs.slice(off, off + n)),
+    });
+    await store.flush();
+  }
+  return id;
+}
+
+function asRef(data: Awaited<ReturnType<Store['chart']>>) {
+  const b = data.buckets;
+  return Array.from({ length: b.length }, (_, i) => ({
+    k: b.bucket[i],
+    count: b.count[i],
+    nanCount: b.nanCount[i],
+    firstX: b.firstX[i],
+    firstV: b.firstV[i],
+    lastX: b.lastX[i],
+    lastV: b.lastV[i],
+    minV: b.minV[i],
+    maxV: b.maxV[i],
+  }));
+}
+
+describe('chart reads (M4 on a power-of-two grid)', () => {
+  it('equal a naive M4 over the raw points at every zoom, from levels and from raw', async () => {
+    const store = await openStore();
+    const n = 200_000;
+    const xs = Array.from({ length: n }, (_, i) => i);
+    const vs = xs.map((x) => Math.sin(x / 500) + (x % 7919 === 0 ? 50 : 0) + (x % 10007 === 0 ? Number.NaN : 0));
+    const id = await seriesWith(store, xs, vs, 30_000);
+    const sources = new Set<string>();
+    for (const [width, start, end] of [
+      [1000, undefined, undefined],
+      [300, 0, n - 1],
+      [2000, 12_345, 67_890],
+      [800, 100_000, 100_400],
+      [50, 5, 9],
+    ] as const) {
+      const data = await store.chart({ seriesId: id, width, ...(start !== undefined ? { start, end } : {}) });
+      sources.add(String(data.source));
+      expect(data.buckets.length).toBeLessThanOrEqual(width + 1);
+      expect(asRef(data)).toEqual(bruteM4(xs, vs, data.pixelExp, data.start, data.end));
+    }
+    expect(sources.has('raw')).toBe(true);
+    expect([...sources].some((s) => s !== 'raw')).toBe(true);
+  });
+
+  it('keeps a one-point spike visible when a million points share 500 pixels', async () => {
+    const store = await openStore();
+    const n = 1_000_000;
+    const xs = Array.from({ length: n }, (_, i) => i);
+    const vs = xs.map((x) => (x === 654_321 ? 1e6 : Math.cos(x)));
+    const id = await seriesWith(store, xs, vs, 250_000);
+    const data = await store.chart({ seriesId: id, width: 500 });
+    expect(data.source).not.toBe('raw');
+    const max = Math.max(...data.buckets.maxV);
+    expect(max).toBe(1e6);
+    const at = data.buckets.maxV.indexOf(1e6);
+    expect(data.buckets.maxX[at]).toBe(654_321);
+    expect(data.last).toMatchObject({ x: n - 1, value: Math.cos(n - 1) });
+  });
+
+  it('gives the same buckets on every refresh and only the newest buckets change as data arrives', async () => {
+    const store = await openStore();
+    const xs = Array.from({ length: 50_000 }, (_, i) => i);
+    const id = await seriesWith(store, xs, xs.map(Math.sqrt));
+    const first = await store.chart({ seriesId: id, width: 400, start: 0, end: 60_000 });
+    const again = await store.chart({ seriesId: id, width: 400, start: 0, end: 60_000 });
+    expect(asRef(again)).toEqual(asRef(first));
+    const run = (await store.getSeries(id)).runId;
+    expect(run).toBeTruthy();
+    store.ingestor.ingest({
+      length: 1000,
+      series: new Uint32Array(1000).fill(id),
+      x: Float64Array.from({ length: 1000 }, (_, i) => 50_000 + i),
+      time: new Float64Array(1000).fill(1.8e12),
+      value: Float64Array.from({ length: 1000 }, (_, i) => Math.sqrt(50_000 + i)),
+    });
+    await store.flush();
+    const later = asRef(await store.chart({ seriesId: id, width: 400, start: 0, end: 60_000 }));
+    const before = asRef(first);
+    const boundary = Math.floor(50_000 / 2 ** first.pixelExp);
+    expect(later.filter((b) => (b.k as number) < boundary)).toEqual(before.filter((b) => (b.k as number) < boundary));
+    expect(later.length).toBeGreaterThan(before.length);
+  });
+
+  it('merges out-of-order points into the right buckets', async () => {
+    const store = await openStore();
+    const xs = Array.from({ length: 20_000 }, (_, i) => (i * 7919) % 20_000);
+    const vs = xs.map((x) => x * 2);
+    const id = await seriesWith(store, xs, vs, 3000);
+    const data = await store.chart({ seriesId: id, width: 100 });
+    expect(asRef(data)).toEqual(bruteM4(xs, vs, data.pixelExp, data.start, data.end));
+  });
+
+  it('reads by wall time too', async () => {
+    const store = await openStore();
+    const xs = Array.from({ length: 5000 }, (_, i) => i);
+    const id = await seriesWith(
+      store,
+      xs,
+      xs.map((x) => -x),
+    );
+    const data = await store.chart({ seriesId: id, width: 100, axis: 'time' });
+    expect(data.buckets.length).toBeGreaterThan(0);
+    expect(data.buckets.count.reduce((a, b) => a + b, 0)).toBe(5000);
+    expect(Math.min(...data.buckets.minV)).toBe(-4999);
+  });
+
+  it('refuses bad widths, reversed ranges, unknown axes and unknown series', async () => {
+    const store = await openStore();
+    const id = await seriesWith(store, [1, 2, 3], [1, 2, 3]);
+    await expect(store.chart({ seriesId: id, width: 0 })).rejects.toThrow(QueryError);
+    await expect(store.chart({ seriesId: id, width: 10, start: 5, end: 1 })).rejects.toThrow(/after end/);
+    await expect(store.chart({ seriesId: id, width: 10, start: Number.NaN, end: 1 })).rejects.toThrow(/finite/);
+    await expect(store.chart({ seriesId: id, width: 10, axis: 'y' as 'x' })).rejects.toThrow(/axis/);
+    await expect(store.chart({ seriesId: 9999, width: 10 })).rejects.toThrow(UnknownSeriesError);
+  });
+});
