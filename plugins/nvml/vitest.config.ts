@@ -3,5 +3,5 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: { conditions: ['development'] },
   ssr: { resolve: { conditions: ['development'] } },
-  test: { testTimeout: 30_000, hookTimeout: 30_000 },
+  test: { testTimeout: 30_000, hookTimeout: 30_000, globalSetup: ['test/global-setup.ts'] },
 });

@@ -1,0 +1,14 @@
+export type { Decoded, GpuProcess } from './decode.js';
+export { decodeCString, decodeProcessInfos } from './decode.js';
+export { FIGURES_PER_GPU, GPU_FIGURES, GPU_QUERIES } from './gpu-fields.js';
+export type { NvmlHostInfoOptions } from './host-info.js';
+export { readNvmlHostInfo } from './host-info.js';
+export { jobPids } from './job-pids.js';
+export { NVML_CLOCK_SM, NVML_TEMPERATURE_GPU, NvmlReturn } from './nvml-codes.js';
+export { DEFAULT_NVML_LIBRARY, NvmlLibrary } from './nvml-library.js';
+export type { NvmlPluginOptions } from './nvml-plugin.js';
+export { nvmlPlugin } from './nvml-plugin.js';
+export type { GpuDevice, Notice } from './nvml-session.js';
+export { MAX_GPU_PROCESSES, NvmlSession } from './nvml-session.js';
+export { Rejections } from './rejections.js';
+export { SampleWindow, windowEnd } from './window.js';
