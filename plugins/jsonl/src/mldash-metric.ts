@@ -1,0 +1,84 @@
+import { flattenGroups, type JsonValue } from '@trainscope/core';
+import { parseIsoTime } from './iso-time.js';
+import { isBlank, LineSplitter } from './line-splitter.js';
+import type { MldashTemplate } from './mldash-template.js';
+import { writtenAsInteger } from './mldash-template.js';
+import { parseJsonLine } from './parse-json-line.js';
+import { RejectReason } from './reasons.js';
+import type { RejectionTally } from './rejection-tally.js';
+
+/** One record of a metric file: its numeric data fields and its `createdAt` (NaN when absent). */
+export interface MldashRecord {
+  line: number;
+  createdAt: number;
+  fields: [string, number][];
+}
+
+/** A metric file, parsed: its records and the template that writes them back. */
+export interface MldashMetric {
+  records: MldashRecord[];
+  template: MldashTemplate;
+  /** Data keys that held something other than a number somewhere (skipped there). */
+  skipped: string[];
+}
+
+/**
+ * Parses the bytes of one ml-dash `data.jsonl` (`{"index": n, "data": {...}, "createdAt": "..."}`
+ * per line). Lines that are not such records are counted in `tally` with their line number.
+ */
+export function parseMldashMetric(
+  bytes: Buffer,
+  file: string,
+  tally: RejectionTally,
+  maxLineBytes?: number,
+): MldashMetric {
+  const splitter = new LineSplitter(maxLineBytes);
+  const lines = [...splitter.push(bytes), ...splitter.end()];
+  const records: MldashRecord[] = [];
+  const keys = new Set<string>();
+  const notInt = new Set<string>();
+  const skipped = new Set<string>();
+  let anyCreatedAt = false;
+  for (const [i, line] of lines.entries()) {
+    const lineNo = i + 1;
+    if (line === null) {
+      tally.reject(RejectReason.oversized, file, lineNo, 'line longer than maxLineBytes, skipped');
+      continue;
+    }
+    if (isBlank(line)) continue;
+    const parsed = parseJsonLine(line);
+    if (!parsed.ok) {
+      tally.reject(parsed.reason, file, lineNo, parsed.detail);
+      continue;
+    }
+    const data = parsed.value['data'];
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+      tally.reject(RejectReason.notObject, file, lineNo, 'an ml-dash record needs a "data" object');
+      continue;
+    }
+    const created = parsed.value['createdAt'];
+    if (typeof created === 'string') anyCreatedAt = true;
+    const fields: [string, number][] = [];
+    for (const [key, value] of flattenGroups(data as Record<string, JsonValue>)) {
+      if (typeof value !== 'number') {
+        skipped.add(key);
+        continue;
+      }
+      keys.add(key);
+      fields.push([key, value]);
+      if (!notInt.has(key)) {
+        const leaf = key.slice(key.lastIndexOf('/') + 1);
+        if (!Number.isInteger(value) || !writtenAsInteger(line, leaf, value)) notInt.add(key);
+      }
+    }
+    records.push({ line: lineNo, createdAt: typeof created === 'string' ? parseIsoTime(created) : Number.NaN, fields });
+  }
+  const has = (key: string) => records.some((r) => r.fields.some(([k, v]) => k === key && Number.isFinite(v)));
+  const x = has('step') ? 'step' : has('epoch') ? 'epoch' : null;
+  const keyList = [...keys];
+  return {
+    records,
+    template: { keys: keyList, x, ints: keyList.filter((k) => !notInt.has(k)), createdAt: anyCreatedAt },
+    skipped: [...skipped],
+  };
+}

@@ -1,0 +1,116 @@
+import { BatchBuilder, joinName, type SeriesDef, validateSeriesName } from '@trainscope/core';
+import { isBlank, type SplitLine } from './line-splitter.js';
+import { parseJsonLine } from './parse-json-line.js';
+import { RejectReason } from './reasons.js';
+import { recordFields } from './record-fields.js';
+import type { RejectionTally } from './rejection-tally.js';
+import type { JsonlSink } from './sink.js';
+
+/** How JSON-lines records become series. */
+export interface PointMapperOptions {
+  /** Joined in front of every series name (`prefix/loss`). @default '' */
+  prefix?: string;
+  /** Extra fields for every series definition (kind, labels, ...). @default {} */
+  seriesDefaults?: Omit<SeriesDef, 'name'>;
+  /** Points held before they are handed to the sink. @default 65536 */
+  batchSize?: number;
+}
+
+/**
+ * Turns JSON-lines text into columnar batches for a sink: parses each line, maps its fields to
+ * series (defined once, cached), and counts what it refuses in a `RejectionTally`.
+ */
+export class PointMapper {
+  readonly #sink: JsonlSink;
+  readonly #tally: RejectionTally;
+  readonly #prefix: string;
+  readonly #defaults: Omit<SeriesDef, 'name'>;
+  readonly #batchSize: number;
+  readonly #ids = new Map<string, number>();
+  readonly #skippedFields = new Set<string>();
+  #builder: BatchBuilder;
+  #points = 0;
+  #records = 0;
+
+  constructor(sink: JsonlSink, tally: RejectionTally, options: PointMapperOptions = {}) {
+    this.#sink = sink;
+    this.#tally = tally;
+    this.#prefix = options.prefix ?? '';
+    this.#defaults = options.seriesDefaults ?? {};
+    this.#batchSize = options.batchSize ?? 65_536;
+    this.#builder = new BatchBuilder(Math.min(this.#batchSize, 4096));
+  }
+
+  /** Points handed over (or held) so far. */
+  get points(): number {
+    return this.#points;
+  }
+
+  /** Records (lines that held an object) read so far. */
+  get records(): number {
+    return this.#records;
+  }
+
+  /** Reads one line; `time` is the wall time used when the record has no `timestamp`. */
+  line(line: SplitLine, file: string, lineNo: number, time: number): void {
+    if (line === null) {
+      this.#tally.reject(RejectReason.oversized, file, lineNo, 'line longer than maxLineBytes, skipped');
+      return;
+    }
+    if (isBlank(line)) return;
+    const parsed = parseJsonLine(line);
+    if (!parsed.ok) {
+      this.#tally.reject(parsed.reason, file, lineNo, parsed.detail);
+      return;
+    }
+    this.#records++;
+    const fields = recordFields(parsed.value);
+    let x = fields.x;
+    if (!Number.isFinite(x) && fields.xField !== null) {
+      this.#tally.reject(RejectReason.nonFiniteX, file, lineNo, `${fields.xField} is ${x}; point kept without x`);
+      x = Number.NaN;
+    }
+    const t = Number.isFinite(fields.time) ? fields.time : time;
+    for (const [name, value] of fields.numbers) {
+      const id = this.#seriesId(name, file, lineNo);
+      if (id < 0) continue;
+      this.#builder.push(id, value, t, x);
+      this.#points++;
+    }
+    for (const name of fields.skipped) this.#noteSkipped(name, file, lineNo);
+    if (this.#builder.length >= this.#batchSize) this.flush();
+  }
+
+  /** Hands the points held to the sink. */
+  flush(): void {
+    if (this.#builder.length === 0) return;
+    this.#sink.ingest(this.#builder.take());
+  }
+
+  #seriesId(field: string, file: string, lineNo: number): number {
+    const known = this.#ids.get(field);
+    if (known !== undefined) return known;
+    const name = joinName(this.#prefix, field);
+    let id = -1;
+    try {
+      validateSeriesName(name);
+      id = this.#sink.series({ ...this.#defaults, name });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.#tally.reject(RejectReason.badName, file, lineNo, message);
+    }
+    this.#ids.set(field, id);
+    return id;
+  }
+
+  #noteSkipped(name: string, file: string, lineNo: number): void {
+    if (this.#skippedFields.has(name)) return;
+    this.#skippedFields.add(name);
+    this.#sink.log({
+      text: `jsonl: ${file}:${lineNo}: field "${name}" is not a number; it is skipped wherever it appears`,
+      level: 'info',
+      stream: 'system',
+      metadata: { file, line: lineNo, field: name },
+    });
+  }
+}
