@@ -1,0 +1,14 @@
+export { parseNumber } from './numbers.js';
+export type { FormatOptions, ResolvedParserOptions, StdoutParserOptions } from './options.js';
+export { resolveParserOptions } from './options.js';
+export type { KerasEpoch, KerasProgress } from './parse-keras.js';
+export { parseKerasLine } from './parse-keras.js';
+export type { TqdmBar } from './parse-tqdm.js';
+export { parseTqdmLine } from './parse-tqdm.js';
+export type { LineMetadata, ParserSink } from './sink.js';
+export { Format, OutputStream, RejectReason, XAxis } from './sink.js';
+export type { StdoutParser, StdoutParserStats } from './stdout-parser.js';
+export { createStdoutParser } from './stdout-parser.js';
+export type { StdoutPlugin, StdoutPluginOptions } from './stdout-plugin.js';
+export { stdoutPlugin } from './stdout-plugin.js';
+export { stripTerminalControls } from './terminal-text.js';

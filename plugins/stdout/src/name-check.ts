@@ -1,0 +1,26 @@
+import { validateSeriesName } from '@trainscope/core';
+
+/** Names remembered before the cache starts over (keeps memory bounded on hostile output). */
+const MAX_CACHED = 10_000;
+
+/**
+ * Validates series names with core's rule, remembering the verdict so that a name printed every
+ * step is checked once. Returns the error message for a bad name, `undefined` for a good one.
+ */
+export class NameCheck {
+  #verdicts = new Map<string, string | undefined>();
+
+  check(name: string): string | undefined {
+    const cached = this.#verdicts.get(name);
+    if (cached !== undefined || this.#verdicts.has(name)) return cached;
+    let verdict: string | undefined;
+    try {
+      validateSeriesName(name);
+    } catch (error) {
+      verdict = error instanceof Error ? error.message : String(error);
+    }
+    if (this.#verdicts.size >= MAX_CACHED) this.#verdicts.clear();
+    this.#verdicts.set(name, verdict);
+    return verdict;
+  }
+}

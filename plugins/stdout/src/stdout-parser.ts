@@ -1,0 +1,169 @@
+import { FlatFields } from './flat-object.js';
+import { LineSplitter } from './line-splitter.js';
+import { NameCheck } from './name-check.js';
+import { resolveParserOptions, type StdoutParserOptions } from './options.js';
+import { ParseContext } from './parse-context.js';
+import { JsonMetricParser } from './parse-json-metric.js';
+import { parseKerasLine } from './parse-keras.js';
+import { parseTqdmLine } from './parse-tqdm.js';
+import { RejectionTally } from './rejection-tally.js';
+import { type LineMetadata, type OutputStream, type ParserSink, RejectReason } from './sink.js';
+import { StreamState } from './stream-state.js';
+import { stripTerminalControls } from './terminal-text.js';
+
+/** What the parser has seen so far. */
+export interface StdoutParserStats {
+  /** Bytes pushed. */
+  bytes: number;
+  /** Lines handed to the sink (a line with `\r` redraws counts once). */
+  lines: number;
+  /** `\r` redraws seen. */
+  redraws: number;
+  /** Points handed to the sink. */
+  points: number;
+  /** Rejections by reason (`non_numeric_value`, `line_too_long`, ...). */
+  rejected: Record<string, number>;
+}
+
+/** A streaming parser over a process's output. Pure: it reads no clock and does no I/O. */
+export interface StdoutParser {
+  /** Parses a chunk of `stream`; `now` (epoch ms) stamps what it completes. */
+  push(chunk: Uint8Array | string, stream: OutputStream, now: number): void;
+  /** The stream ended: its last line counts even without a line break. */
+  end(stream: OutputStream, now: number): void;
+  stats(): StdoutParserStats;
+}
+
+/**
+ * Creates the parser: chunks in, points, log lines and first rejections out through `sink`,
+ * synchronously. Each stream is split and followed on its own, so interleaved stdout and stderr
+ * never mix a line. A line with `\r` redraws is logged once, as its last redraw (what a terminal
+ * shows), with `metadata.redraws`; every redraw is still read for metrics.
+ */
+export function createStdoutParser(sink: ParserSink, options: StdoutParserOptions = {}): StdoutParser {
+  const resolved = resolveParserOptions(options);
+  const { formats, maxLineBytes } = resolved;
+  const tally = new RejectionTally(sink);
+  const context = new ParseContext(sink, tally, new NameCheck(), new FlatFields());
+  const json = new JsonMetricParser(context);
+  const states = new Map<OutputStream, StreamState>();
+  let bytes = 0;
+  let lines = 0;
+  let redraws = 0;
+
+  const parseMetrics = (state: StreamState, s: string, endOfLine: boolean, now: number): void => {
+    let i = 0;
+    while (i < s.length && s.charCodeAt(i) === 32) i++;
+    if (s.charCodeAt(i) === 123 /* { */) {
+      if (formats.json && json.parse(s, now)) return;
+      if (formats.python) state.dict.parse(s, now);
+      return;
+    }
+    if (!formats.keras && !formats.tqdm) return;
+    const clean = stripTerminalControls(s);
+    if (formats.keras) {
+      const keras = parseKerasLine(clean);
+      if (keras !== undefined) {
+        state.keras.onLine(keras, endOfLine, now);
+        return;
+      }
+    }
+    if (formats.tqdm) {
+      const bar = parseTqdmLine(clean);
+      if (bar !== undefined) state.tqdm.onBar(bar, endOfLine, now);
+    }
+  };
+
+  const onSegment = (
+    state: StreamState,
+    stream: OutputStream,
+    text: string,
+    endOfLine: boolean,
+    truncatedFrom: number,
+    invalidUtf8: boolean,
+  ): void => {
+    const now = state.now;
+    if (invalidUtf8) {
+      tally.add(
+        RejectReason.invalidUtf8,
+        stream,
+        () => `${stream} has bytes that are not UTF-8; they are logged as U+FFFD.`,
+      );
+    }
+    if (truncatedFrom > 0) {
+      tally.add(
+        RejectReason.lineTooLong,
+        stream,
+        () =>
+          `A ${stream} line of ${truncatedFrom} bytes is longer than maxLineBytes (${maxLineBytes}); ` +
+          'its start is logged and it is not read for metrics.',
+      );
+    }
+    if (!endOfLine) {
+      redraws++;
+      state.redraws++;
+      if (text.length > 0) state.lastRedraw = text;
+      // A throttled-out Keras redraw cannot give a point and changes no state: skip reading it.
+      // tqdm bars (`|`) are always read so that the tracker sees a bar start again.
+      if (truncatedFrom === 0 && (state.throttle.due(now) || text.includes('|'))) parseMetrics(state, text, false, now);
+      return;
+    }
+    let metadata: LineMetadata | undefined;
+    let logged = text;
+    if (state.redraws > 0) {
+      metadata = { redraws: state.redraws };
+      if (text.length === 0) logged = state.lastRedraw;
+      state.redraws = 0;
+      state.lastRedraw = '';
+    }
+    if (truncatedFrom > 0) {
+      metadata ??= {};
+      metadata.truncated = true;
+      metadata.bytes = truncatedFrom;
+    } else if (text.length > 0) {
+      parseMetrics(state, text, true, now);
+    }
+    if (invalidUtf8) {
+      metadata ??= {};
+      metadata.invalidUtf8 = true;
+    }
+    lines++;
+    sink.line(logged, stream, now, metadata);
+  };
+
+  const stateOf = (stream: OutputStream): StreamState => {
+    let state = states.get(stream);
+    if (state === undefined) {
+      state = new StreamState(
+        resolved,
+        context,
+        (s) =>
+          new LineSplitter(maxLineBytes, (text, endOfLine, truncatedFrom, invalid) =>
+            onSegment(s, stream, text, endOfLine, truncatedFrom, invalid),
+          ),
+      );
+      states.set(stream, state);
+    }
+    return state;
+  };
+
+  return {
+    push(chunk, stream, now) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      bytes += buf.length;
+      const state = stateOf(stream);
+      state.now = now;
+      state.splitter.push(buf);
+    },
+    end(stream, now) {
+      const state = states.get(stream);
+      if (state === undefined) return;
+      state.now = now;
+      state.splitter.end();
+      states.delete(stream);
+    },
+    stats() {
+      return { bytes, lines, redraws, points: context.points, rejected: { ...tally.counts } };
+    },
+  };
+}
