@@ -34,6 +34,8 @@ export interface JsonlTailStats {
 
 /** A tail plugin, with its counters. */
 export interface JsonlTailPlugin extends TrainscopePlugin {
+  /** The file followed. */
+  readonly path: string;
   /** Counters so far. */
   stats(): JsonlTailStats;
   /** Reads whatever is new now (also done on file events and every `pollIntervalMs`). */
@@ -59,6 +61,7 @@ export function jsonlTailPlugin(options: JsonlTailOptions): JsonlTailPlugin {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
+  let stopping: Promise<void> | null = null;
   let opened = false;
 
   const take = (lines: SplitLine[]) => {
@@ -108,7 +111,7 @@ export function jsonlTailPlugin(options: JsonlTailOptions): JsonlTailPlugin {
     }
   };
 
-  const poll = (): Promise<void> => {
+  const read = (): Promise<void> => {
     if (running !== null) {
       again = true;
       return running;
@@ -134,30 +137,34 @@ export function jsonlTailPlugin(options: JsonlTailOptions): JsonlTailPlugin {
       context = ctx;
       tally = new RejectionTally((l) => ctx.log(l));
       mapper = new PointMapper(ctx, tally, { prefix: options.prefix });
-      await poll();
+      await read();
       try {
         watcher = watch(dirname(options.path), (_event, name) => {
-          if (name === null || name === basename(options.path)) void poll();
+          if (name === null || name === basename(options.path)) void read();
         });
         watcher.on('error', () => watcher?.close());
       } catch {
         // No file-system events here: the timer below still notices changes.
       }
-      timer = setInterval(() => void poll(), options.pollIntervalMs ?? 250);
+      timer = setInterval(() => void read(), options.pollIntervalMs ?? 250);
       timer.unref();
       ctx.signal.addEventListener('abort', () => void plugin.stop(), { once: true });
     },
-    async stop() {
-      if (stopped || context === null) return;
-      stopped = true;
-      if (timer) clearInterval(timer);
-      watcher?.close();
-      await running;
-      await poll();
-      await follower.close();
-      tally?.summarize(label);
+    stop() {
+      if (context === null) return;
+      stopping ??= (async () => {
+        stopped = true;
+        if (timer) clearInterval(timer);
+        watcher?.close();
+        await running;
+        await read();
+        await follower.close();
+        tally?.summarize(label);
+      })();
+      return stopping;
     },
-    poll,
+    path: options.path,
+    poll: () => (stopped || context === null ? Promise.resolve() : read()),
     stats() {
       return {
         lines: line,
