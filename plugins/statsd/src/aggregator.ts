@@ -62,6 +62,14 @@ const PERCENTILES = [0.5, 0.9, 0.99] as const;
 export class StatsdAggregator {
   readonly #declared: ReadonlySet<string> | undefined;
   readonly #maxMetrics: number;
+  // Untagged metrics (the common case) are found by name in one map per type, with no key to build.
+  readonly #untagged: Record<string, Map<string, Entry>> = {
+    c: new Map(),
+    g: new Map(),
+    ms: new Map(),
+    h: new Map(),
+    s: new Map(),
+  };
   readonly #byRawKey = new Map<string, Entry>();
   readonly #byCanonicalKey = new Map<string, Entry>();
   #lastFlush: number;
@@ -87,13 +95,15 @@ export class StatsdAggregator {
   add(sample: StatsdSample, now: number): RejectReason | undefined {
     if (this.#declared !== undefined && !this.#declared.has(sample.name)) return RejectReason.undeclared;
     const group = sample.type === 'd' ? 'h' : sample.type;
-    const rawKey = `${group}\u0000${sample.name}\u0000${sample.tags}`;
-    let entry = this.#byRawKey.get(rawKey);
+    const untagged = sample.tags.length === 0 ? (this.#untagged[group] as Map<string, Entry>) : undefined;
+    const rawKey = untagged === undefined ? `${group}\u0000${sample.name}\u0000${sample.tags}` : sample.name;
+    const map = untagged ?? this.#byRawKey;
+    let entry = map.get(rawKey);
     if (entry === undefined) {
       const created = this.#lookup(group, sample);
       if (typeof created === 'string') return created;
       entry = created;
-      this.#byRawKey.set(rawKey, entry);
+      map.set(rawKey, entry);
     }
     switch (entry.kind) {
       case 'counter':

@@ -2,6 +2,7 @@ export type { AggregatorOptions, EmitPoint } from './aggregator.js';
 export { StatsdAggregator } from './aggregator.js';
 export type { StatsdCollector, StatsdCollectorOptions } from './collector.js';
 export { createStatsdCollector } from './collector.js';
+export { ListenError } from './listen-error.js';
 export type { StatsdStats } from './listener.js';
 export type { ResolvedStatsdOptions, StatsdOptions } from './options.js';
 export { resolveStatsdOptions, StatsdOptionError } from './options.js';

@@ -1,7 +1,7 @@
 import { BatchBuilder, type Logger, type LogInput, type PointBatch, type SeriesDef } from '@trainscope/core';
 import { StatsdAggregator } from './aggregator.js';
 import type { ResolvedStatsdOptions } from './options.js';
-import { type ParsedPacket, parseStatsdPacketInto } from './parse-packet.js';
+import { type SampleSink, scanStatsdPacket } from './parse-packet.js';
 import { RejectReason } from './reasons.js';
 import { RejectionTally } from './rejection-tally.js';
 import { openTransports, type StatsdAddress, type Transports } from './transports.js';
@@ -36,10 +36,12 @@ export interface StatsdStats {
  */
 export class StatsdListener {
   readonly #options: ResolvedStatsdOptions;
-  readonly #sink: StatsdSink;
+  readonly #out: StatsdSink;
   readonly #aggregator: StatsdAggregator;
   readonly #tally = new RejectionTally();
-  readonly #parsed: ParsedPacket = { samples: [], rejections: [] };
+  readonly #sink: SampleSink;
+  #now = 0;
+  #fromStream = false;
   readonly #ids = new Map<SeriesDef, number>();
   #builder = new BatchBuilder();
   #transports: Transports | undefined;
@@ -49,7 +51,18 @@ export class StatsdListener {
 
   constructor(options: ResolvedStatsdOptions, sink: StatsdSink) {
     this.#options = options;
-    this.#sink = sink;
+    this.#out = sink;
+    this.#sink = {
+      sample: (sample) => {
+        const refused = this.#aggregator.add(sample, this.#now);
+        if (refused === undefined) this.#stats.metrics++;
+        else this.#tally.count(refused, sample.name);
+      },
+      reject: (reason, text) => {
+        // Blank lines on a stream are framing, not a bad packet.
+        if (reason !== RejectReason.emptyPacket || !this.#fromStream) this.#tally.count(reason, text);
+      },
+    };
     this.#aggregator = new StatsdAggregator(Date.now(), {
       declared: options.metrics,
       maxMetrics: options.maxMetrics,
@@ -65,7 +78,7 @@ export class StatsdListener {
         onStreamLines: (lines) => this.handlePacket(lines, Date.now(), Number.POSITIVE_INFINITY),
         onOversizedLine: (length) => this.#tally.count(RejectReason.oversized, `${length} characters`),
       },
-      this.#sink.logger,
+      this.#out.logger,
     );
     this.#timers.push(setInterval(() => this.flush(Date.now()), this.#options.flushInterval).unref());
     this.#timers.push(setInterval(() => this.report(Date.now()), this.#options.reportInterval).unref());
@@ -74,23 +87,9 @@ export class StatsdListener {
   /** Parses and aggregates one packet received at `now`. */
   handlePacket(packet: Buffer | string, now: number, maxPacketSize: number): void {
     this.#stats.packets++;
-    const parsed = this.#parsed;
-    parseStatsdPacketInto(packet, parsed, maxPacketSize);
-    const { samples, rejections } = parsed;
-    for (let i = 0; i < samples.length; i++) {
-      const sample = samples[i]!;
-      const refused = this.#aggregator.add(sample, now);
-      if (refused === undefined) this.#stats.metrics++;
-      else this.#tally.count(refused, sample.name);
-    }
-    for (let i = 0; i < rejections.length; i++) {
-      const rejection = rejections[i]!;
-      // Blank lines on a stream are framing, not a bad packet.
-      if (rejection.reason === RejectReason.emptyPacket && typeof packet === 'string') continue;
-      this.#tally.count(rejection.reason, rejection.text);
-    }
-    samples.length = 0;
-    rejections.length = 0;
+    this.#now = now;
+    this.#fromStream = typeof packet === 'string';
+    scanStatsdPacket(packet, this.#sink, maxPacketSize);
   }
 
   /** Ends the current interval at `now` and hands its points to the sink. */
@@ -104,16 +103,16 @@ export class StatsdListener {
     const batch = this.#builder.take();
     this.#stats.points += batch.length;
     try {
-      this.#sink.ingest(batch);
+      this.#out.ingest(batch);
     } catch (error) {
-      this.#sink.logger.error('statsd: the store refused a batch', { error: String(error), points: batch.length });
+      this.#out.logger.error('statsd: the store refused a batch', { error: String(error), points: batch.length });
     }
   }
 
   /** Writes a summary of refusals since the last report to the run log, if there were any. */
   report(now: number): void {
     const line = this.#tally.takeReport(now);
-    if (line !== undefined) this.#sink.log(line);
+    if (line !== undefined) this.#out.log(line);
   }
 
   /** Counters since start. */
@@ -143,10 +142,10 @@ export class StatsdListener {
     let id = this.#ids.get(def);
     if (id === undefined) {
       try {
-        id = this.#sink.series(def);
+        id = this.#out.series(def);
       } catch (error) {
         id = -1;
-        this.#sink.logger.error('statsd: the store refused a series', { series: def.name, error: String(error) });
+        this.#out.logger.error('statsd: the store refused a series', { series: def.name, error: String(error) });
         this.#tally.count(RejectReason.storeRefused, def.name);
       }
       this.#ids.set(def, id);

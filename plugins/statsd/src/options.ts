@@ -25,6 +25,13 @@ export interface StatsdOptions {
   reportInterval?: number;
   /** UDP receive buffer (SO_RCVBUF) in bytes; the kernel caps it at net.core.rmem_max. @default 8388608 */
   recvBufferSize?: number;
+  /**
+   * How UDP is read: `recvmmsg` (Linux, through koffi FFI, batches of 64 datagrams per system
+   * call), `dgram` (Node's socket, one callback per datagram), or `auto`: recvmmsg where it is
+   * available and `host` is an IP address, dgram otherwise.
+   * @default 'auto'
+   */
+  udpReceiver?: 'auto' | 'recvmmsg' | 'dgram';
   /** Longest datagram (bytes) or stream line (characters) accepted. @default 65536 */
   maxPacketSize?: number;
   /** Distinct metrics (name, type, tag set) held before new ones are refused. @default 10000 */
@@ -42,6 +49,7 @@ export interface ResolvedStatsdOptions {
   flushInterval: number;
   reportInterval: number;
   recvBufferSize: number;
+  udpReceiver: 'auto' | 'recvmmsg' | 'dgram';
   maxPacketSize: number;
   maxMetrics: number;
 }
@@ -65,6 +73,7 @@ export function resolveStatsdOptions(options: StatsdOptions = {}): ResolvedStats
     flushInterval: options.flushInterval ?? 1000,
     reportInterval: options.reportInterval ?? 10_000,
     recvBufferSize: options.recvBufferSize ?? 8 * 1024 * 1024,
+    udpReceiver: options.udpReceiver ?? 'auto',
     maxPacketSize: options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE,
     maxMetrics: options.maxMetrics ?? 10_000,
   };
@@ -74,6 +83,9 @@ export function resolveStatsdOptions(options: StatsdOptions = {}): ResolvedStats
   for (const key of ['flushInterval', 'reportInterval', 'recvBufferSize', 'maxPacketSize', 'maxMetrics'] as const) {
     const value = resolved[key];
     if (!Number.isFinite(value) || value <= 0) throw new StatsdOptionError(key, value, 'a positive number');
+  }
+  if (!['auto', 'recvmmsg', 'dgram'].includes(resolved.udpReceiver)) {
+    throw new StatsdOptionError('udpReceiver', resolved.udpReceiver, "'auto', 'recvmmsg' or 'dgram'");
   }
   if (!resolved.udp && !resolved.tcp && resolved.socketPath === undefined) {
     throw new StatsdOptionError('udp', false, 'true when neither tcp nor socketPath is set (nothing would listen)');

@@ -7,6 +7,12 @@ export interface ParsedPacket {
   rejections: Rejection[];
 }
 
+/** Receives what a packet holds as it is read (the listener's hot path: no arrays in between). */
+export interface SampleSink {
+  sample(sample: StatsdSample): void;
+  reject(reason: RejectReason, text: string): void;
+}
+
 /** Options of `parseStatsdPacket`. */
 export interface ParseOptions {
   /** Packets longer than this many bytes are refused as `oversized`. @default 65536 */
@@ -32,54 +38,61 @@ const REPORT_TEXT_LIMIT = 120;
  */
 export function parseStatsdPacket(packet: Uint8Array | string, options: ParseOptions = {}): ParsedPacket {
   const out: ParsedPacket = { samples: [], rejections: [] };
-  parseStatsdPacketInto(packet, out, options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE);
+  scanStatsdPacket(
+    packet,
+    {
+      sample: (sample) => out.samples.push(sample),
+      reject: (reason, text) => out.rejections.push({ reason, text }),
+    },
+    options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE,
+  );
   return out;
 }
 
-/** `parseStatsdPacket` appending to arrays the caller reuses (the listener's hot path). */
-export function parseStatsdPacketInto(packet: Uint8Array | string, out: ParsedPacket, maxPacketSize: number): void {
-  const size = typeof packet === 'string' ? Buffer.byteLength(packet) : packet.byteLength;
+/** `parseStatsdPacket` handing samples and refusals to `sink` as they are read. */
+export function scanStatsdPacket(packet: Uint8Array | string, sink: SampleSink, maxPacketSize: number): void {
+  const size =
+    typeof packet === 'string' ? (maxPacketSize === Infinity ? 0 : Buffer.byteLength(packet)) : packet.byteLength;
   if (size > maxPacketSize) {
-    out.rejections.push({ reason: RejectReason.oversized, text: `${size} bytes` });
+    sink.reject(RejectReason.oversized, `${size} bytes`);
     return;
   }
   const text = typeof packet === 'string' ? packet : decode(packet);
   if (BINARY.test(text)) {
-    out.rejections.push({ reason: RejectReason.binary, text: reportText(text) });
-    return;
-  }
-  if (text.indexOf('\n') < 0) {
-    const line = text.trim();
-    if (line.length === 0) out.rejections.push({ reason: RejectReason.emptyPacket, text: '' });
-    else parseStatsdLine(line, out);
+    sink.reject(RejectReason.binary, reportText(text));
     return;
   }
   let seen = 0;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
+  for (let start = 0; start <= text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    let line = start === 0 && end === text.length ? text : text.slice(start, end);
+    start = end + 1;
+    // trim() only when an end is blank: most lines are clean.
+    if (line.length > 0 && (line.charCodeAt(0) <= 32 || line.charCodeAt(line.length - 1) <= 32)) line = line.trim();
     if (line.length === 0) continue;
     seen++;
-    parseStatsdLine(line, out);
+    scanStatsdLine(line, sink);
   }
-  if (seen === 0) out.rejections.push({ reason: RejectReason.emptyPacket, text: '' });
+  if (seen === 0) sink.reject(RejectReason.emptyPacket, '');
 }
 
-/** Parses one trimmed, non-empty line into `out`. */
-export function parseStatsdLine(line: string, out: ParsedPacket): void {
-  if (line.startsWith('_e{') || line.startsWith('_sc|')) {
-    reject(out, RejectReason.unsupported, line);
+/** Reads one trimmed, non-empty line into `sink`. */
+export function scanStatsdLine(line: string, sink: SampleSink): void {
+  if (line.charCodeAt(0) === 95 /* _ */ && (line.startsWith('_e{') || line.startsWith('_sc|'))) {
+    reject(sink, RejectReason.unsupported, line);
     return;
   }
   const colon = line.indexOf(':');
   const pipe = line.indexOf('|');
   if (colon <= 0 || pipe < colon) {
-    reject(out, RejectReason.malformed, line);
+    reject(sink, RejectReason.malformed, line);
     return;
   }
   const typeEnd = line.indexOf('|', pipe + 1);
   const type = typeEnd < 0 ? line.slice(pipe + 1) : line.slice(pipe + 1, typeEnd);
   if (!isType(type)) {
-    reject(out, type.length === 0 ? RejectReason.malformed : RejectReason.unknownType, line);
+    reject(sink, type.length === 0 ? RejectReason.malformed : RejectReason.unknownType, line);
     return;
   }
   let rate = 1;
@@ -91,14 +104,14 @@ export function parseStatsdLine(line: string, out: ParsedPacket): void {
         const text = field.slice(1);
         rate = NUMBER.test(text) ? Number(text) : Number.NaN;
         if (!(rate > 0 && rate <= 1)) {
-          reject(out, RejectReason.badSampleRate, line);
+          reject(sink, RejectReason.badSampleRate, line);
           return;
         }
       } else if (first === 35 /* # */) {
         tags = field.slice(1);
       } else if (!(field.startsWith('c:') || TIMESTAMP.test(field))) {
         // DogStatsD container ids and timestamps are ignored; anything else is not the protocol.
-        reject(out, RejectReason.malformed, line);
+        reject(sink, RejectReason.malformed, line);
         return;
       }
     }
@@ -107,34 +120,48 @@ export function parseStatsdLine(line: string, out: ParsedPacket): void {
   const valueText = line.slice(colon + 1, pipe);
   if (type === StatsdType.set) {
     if (valueText.length === 0) {
-      reject(out, RejectReason.badValue, line);
+      reject(sink, RejectReason.badValue, line);
       return;
     }
-    out.samples.push({ name, type, value: Number.NaN, rate, delta: false, member: valueText, tags });
+    sink.sample({ name, type, value: Number.NaN, rate, delta: false, member: valueText, tags });
     return;
   }
-  // DogStatsD packs several values into one line: `name:1:2:3|h`.
-  const texts = valueText.indexOf(':') < 0 ? [valueText] : valueText.split(':');
+  if (valueText.indexOf(':') < 0) {
+    const value = readValue(valueText, type);
+    if (typeof value === 'string') reject(sink, value, line);
+    else sink.sample({ name, type, value, rate, delta: isDelta(valueText, type), member: undefined, tags });
+    return;
+  }
+  // DogStatsD packs several values into one line: `name:1:2:3|h`. All are read before any is kept.
+  const texts = valueText.split(':');
   const values: number[] = [];
   for (const text of texts) {
-    let value: number;
-    if (NUMBER.test(text)) value = Number(text);
-    else if (NON_FINITE.test(text)) value = parseNonFinite(text);
-    else {
-      reject(out, RejectReason.badValue, line);
-      return;
-    }
-    if (!Number.isFinite(value) && type !== StatsdType.gauge) {
-      reject(out, RejectReason.nonFinite, line);
+    const value = readValue(text, type);
+    if (typeof value === 'string') {
+      reject(sink, value, line);
       return;
     }
     values.push(value);
   }
   for (let i = 0; i < values.length; i++) {
-    const text = texts[i] as string;
-    const delta = type === StatsdType.gauge && (text.charCodeAt(0) === 43 || text.charCodeAt(0) === 45);
-    out.samples.push({ name, type, value: values[i] as number, rate, delta, member: undefined, tags });
+    const delta = isDelta(texts[i] as string, type);
+    sink.sample({ name, type, value: values[i] as number, rate, delta, member: undefined, tags });
   }
+}
+
+/** A number, or why the text is refused as one for this type. */
+function readValue(text: string, type: StatsdType): number | RejectReason {
+  if (NUMBER.test(text)) return Number(text);
+  if (!NON_FINITE.test(text)) return RejectReason.badValue;
+  // NaN and infinities are kept for gauges (stored as sent); an aggregate cannot hold them.
+  return type === StatsdType.gauge ? parseNonFinite(text) : RejectReason.nonFinite;
+}
+
+/** A signed gauge value adjusts the current value instead of replacing it. */
+function isDelta(text: string, type: StatsdType): boolean {
+  if (type !== StatsdType.gauge) return false;
+  const first = text.charCodeAt(0);
+  return first === 43 /* + */ || first === 45 /* - */;
 }
 
 function isType(type: string): type is StatsdType {
@@ -152,8 +179,8 @@ function decode(bytes: Uint8Array): string {
   return buffer.toString('utf8');
 }
 
-function reject(out: ParsedPacket, reason: Rejection['reason'], line: string): void {
-  out.rejections.push({ reason, text: reportText(line) });
+function reject(sink: SampleSink, reason: RejectReason, line: string): void {
+  sink.reject(reason, reportText(line));
 }
 
 function reportText(text: string): string {

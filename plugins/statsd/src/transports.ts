@@ -3,7 +3,9 @@ import { rmSync, statSync } from 'node:fs';
 import { type AddressInfo, createServer, isIPv6, type Server, type Socket } from 'node:net';
 import type { Logger } from '@trainscope/core';
 import { LineSplitter } from './line-splitter.js';
+import { ListenError } from './listen-error.js';
 import type { ResolvedStatsdOptions } from './options.js';
+import { openRecvmmsgSocket, type RecvmmsgSocket, recvmmsgAvailable } from './recvmmsg-socket.js';
 
 /** Where the listener is bound. */
 export interface StatsdAddress {
@@ -13,6 +15,8 @@ export interface StatsdAddress {
   tcp?: AddressInfo;
   /** The Unix socket path, when `socketPath` is set. */
   socketPath?: string;
+  /** How UDP is read (see the `udpReceiver` option), when `udp` is on. */
+  udpReceiver?: 'recvmmsg' | 'dgram';
 }
 
 /** What the sockets hand on: a datagram, or a run of complete lines from a stream. */
@@ -35,11 +39,13 @@ export async function openTransports(
   logger: Logger,
 ): Promise<Transports> {
   let udp: UdpSocket | undefined;
+  let raw: RecvmmsgSocket | undefined;
   let tcp: Server | undefined;
   let unix: Server | undefined;
   const connections = new Set<Socket>();
   const close = async (): Promise<void> => {
     for (const c of connections) c.destroy();
+    raw?.close();
     await Promise.all([
       udp && new Promise<void>((resolve) => udp?.close(() => resolve())),
       tcp && new Promise<void>((resolve) => tcp?.close(() => resolve())),
@@ -47,7 +53,17 @@ export async function openTransports(
     ]);
   };
   try {
-    if (options.udp) udp = await bindUdp(options, handler, logger);
+    if (options.udp && useRecvmmsg(options)) {
+      raw = openRecvmmsgSocket(
+        options.host,
+        options.port,
+        options.recvBufferSize,
+        (bytes) => handler.onDatagram(bytes),
+        (error) => logger.error('statsd UDP receive error', { error: error.message }),
+      );
+    } else if (options.udp) {
+      udp = await bindUdp(options, handler, logger);
+    }
     if (options.tcp) tcp = await listenStream(options, handler, connections, logger, options.port, options.host);
     if (options.socketPath !== undefined) {
       removeStaleSocket(options.socketPath);
@@ -60,13 +76,33 @@ export async function openTransports(
   return {
     address: () => {
       const out: StatsdAddress = {};
-      if (udp) out.udp = udp.address();
+      if (udp) {
+        out.udp = udp.address();
+        out.udpReceiver = 'dgram';
+      }
+      if (raw) {
+        out.udp = raw.address();
+        out.udpReceiver = 'recvmmsg';
+      }
       if (tcp) out.tcp = tcp.address() as AddressInfo;
       if (options.socketPath !== undefined) out.socketPath = options.socketPath;
       return out;
     },
     close,
   };
+}
+
+function useRecvmmsg(options: ResolvedStatsdOptions): boolean {
+  if (options.udpReceiver === 'dgram') return false;
+  const available = recvmmsgAvailable(options.host);
+  if (options.udpReceiver === 'recvmmsg' && !available) {
+    throw new ListenError(
+      'UDP',
+      `${options.host}:${options.port}`,
+      'recvmmsg unavailable (needs 64-bit Linux, koffi and an IP address)',
+    );
+  }
+  return available;
 }
 
 function bindUdp(options: ResolvedStatsdOptions, handler: PacketHandler, logger: Logger): Promise<UdpSocket> {
@@ -132,10 +168,5 @@ function removeStaleSocket(path: string): void {
 
 function bindError(kind: string, host: string | undefined, where: number | string, cause: Error): Error {
   const at = host === undefined ? String(where) : `${host}:${where}`;
-  const code = (cause as NodeJS.ErrnoException).code;
-  const hint =
-    code === 'EADDRINUSE'
-      ? 'Another process is listening there; stop it or choose another port (0 picks a free one).'
-      : 'Check the address and permissions.';
-  return new Error(`statsd could not listen for ${kind} on ${at} (${code ?? cause.message}). ${hint}`, { cause });
+  return new ListenError(kind, at, (cause as NodeJS.ErrnoException).code ?? cause.message, { cause });
 }

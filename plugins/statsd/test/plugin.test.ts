@@ -13,7 +13,7 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((p) => p.stop()));
 });
 
-async function start(options: Parameters<typeof statsdPlugin>[0] = {}) {
+async function startWith(options: Parameters<typeof statsdPlugin>[0] = {}) {
   const plugin = statsdPlugin({ port: 0, ...options });
   const context = recordingContext();
   await plugin.start(context);
@@ -36,11 +36,15 @@ async function sendStream(target: { port: number; host: string } | { path: strin
   await new Promise<void>((resolve) => socket.end(resolve));
 }
 
-describe('statsdPlugin', () => {
+const receivers = process.platform === 'linux' ? (['recvmmsg', 'dgram'] as const) : (['dgram'] as const);
+
+describe.each(receivers)('statsdPlugin over UDP read with %s', (udpReceiver) => {
+  const start = (options: Parameters<typeof statsdPlugin>[0] = {}) => startWith({ udpReceiver, ...options });
   it('listens on UDP (port 0 resolved), stores counters, gauges, timers and sets, and flushes on stop', async () => {
     const { plugin, context } = await start();
     const port = plugin.address().udp?.port as number;
     expect(port).toBeGreaterThan(0);
+    expect(plugin.address().udpReceiver).toBe(udpReceiver);
     await sendUdp(port, ['steps:1|c\nsteps:2|c|@0.5\nloss:0.5|g', 'loss:-0.25|g\nt:10|ms\nt:20|ms\nu:a|s\nu:b|s']);
     await until(() => plugin.stats().packets === 2, 'two packets');
     await plugin.stop();
@@ -52,6 +56,21 @@ describe('statsdPlugin', () => {
     expect(plugin.stats()).toMatchObject({ packets: 2, metrics: 8, refused: {} });
     // Points carry wall time and no x.
     expect(context.points().every((p) => Number.isNaN(p.x) && p.time > 0)).toBe(true);
+  });
+
+  it('takes multi-metric datagrams up to the UDP size limit', async () => {
+    const { plugin, context } = await start();
+    const lines: string[] = [];
+    for (let i = 0, size = 0; size < 65_400; i++) {
+      lines.push(`m${i % 50}:1|c`);
+      size += (lines.at(-1) as string).length + 1;
+    }
+    await sendUdp(plugin.address().udp?.port as number, [lines.join('\n')]);
+    await until(() => plugin.stats().packets === 1, 'the packet');
+    await plugin.stop();
+    expect(plugin.stats()).toMatchObject({ metrics: lines.length, refused: {} });
+    const total = Array.from({ length: 50 }, (_, i) => context.values(`m${i}`)[0] ?? 0).reduce((a, b) => a + b);
+    expect(total).toBe(lines.length);
   });
 
   it('writes a point set every flush interval while running', async () => {
@@ -72,26 +91,6 @@ describe('statsdPlugin', () => {
     await until(() => plugin.stats().packets === 1, 'the packet');
     await plugin.stop();
     expect(context.values('v6')).toEqual([42]);
-  });
-
-  it('takes newline-framed TCP and Unix socket streams', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'statsd-test-'));
-    try {
-      const path = join(dir, 'statsd.sock');
-      const { plugin, context } = await start({ udp: false, tcp: true, socketPath: path });
-      const tcp = plugin.address().tcp;
-      expect(plugin.address()).toEqual({ tcp, socketPath: path });
-      await sendStream({ port: tcp?.port as number, host: '127.0.0.1' }, ['tcp_c:1|c\ntcp_', 'c:2|c\n\ntcp_g:3|g']);
-      await sendStream({ path }, ['unix_c:5|c\n', 'unix_c:5|c\n']);
-      await until(() => plugin.stats().metrics === 5, 'five metrics');
-      await plugin.stop();
-      expect(context.values('tcp_c')).toEqual([3]);
-      expect(context.values('tcp_g')).toEqual([3]);
-      expect(context.values('unix_c')).toEqual([10]);
-      expect(plugin.stats().refused).toEqual({});
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 
   it('keeps running through bad input, counting each refusal by reason in the run log', async () => {
@@ -152,18 +151,6 @@ describe('statsdPlugin', () => {
     expect(context.logs[0]?.text).toContain('undeclared 3 (e.g. "stray", "other-name")');
   });
 
-  it('refuses to declare a name outside [A-Za-z0-9_-], naming the bad character', () => {
-    expect(() => statsdPlugin({ metrics: ['ok_name', 'train.loss'] })).toThrow(InvalidNameError);
-    expect(() => statsdPlugin({ metrics: ['train.loss'] })).toThrow('contains "."');
-    expect(() => statsdPlugin({ metrics: ['loss/val'] })).toThrow('contains "/"');
-  });
-
-  it('refuses options it cannot use', () => {
-    expect(() => statsdPlugin({ port: 70_000 })).toThrow('"port" is 70000');
-    expect(() => statsdPlugin({ flushInterval: 0 })).toThrow('"flushInterval" is 0');
-    expect(() => statsdPlugin({ udp: false })).toThrow('nothing would listen');
-  });
-
   it('fails to start with a clear error when the port is taken', async () => {
     const { plugin } = await start();
     const port = plugin.address().udp?.port as number;
@@ -182,5 +169,40 @@ describe('statsdPlugin', () => {
     await plugin.stop();
     await plugin.stop();
     expect(context.values('late')).toEqual([3]);
+  });
+});
+
+describe('statsdPlugin', () => {
+  const start = startWith;
+  it('takes newline-framed TCP and Unix socket streams', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'statsd-test-'));
+    try {
+      const path = join(dir, 'statsd.sock');
+      const { plugin, context } = await start({ udp: false, tcp: true, socketPath: path });
+      const tcp = plugin.address().tcp;
+      expect(plugin.address()).toEqual({ tcp, socketPath: path });
+      await sendStream({ port: tcp?.port as number, host: '127.0.0.1' }, ['tcp_c:1|c\ntcp_', 'c:2|c\n\ntcp_g:3|g']);
+      await sendStream({ path }, ['unix_c:5|c\n', 'unix_c:5|c\n']);
+      await until(() => plugin.stats().metrics === 5, 'five metrics');
+      await plugin.stop();
+      expect(context.values('tcp_c')).toEqual([3]);
+      expect(context.values('tcp_g')).toEqual([3]);
+      expect(context.values('unix_c')).toEqual([10]);
+      expect(plugin.stats().refused).toEqual({});
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to declare a name outside [A-Za-z0-9_-], naming the bad character', () => {
+    expect(() => statsdPlugin({ metrics: ['ok_name', 'train.loss'] })).toThrow(InvalidNameError);
+    expect(() => statsdPlugin({ metrics: ['train.loss'] })).toThrow('contains "."');
+    expect(() => statsdPlugin({ metrics: ['loss/val'] })).toThrow('contains "/"');
+  });
+
+  it('refuses options it cannot use', () => {
+    expect(() => statsdPlugin({ port: 70_000 })).toThrow('"port" is 70000');
+    expect(() => statsdPlugin({ flushInterval: 0 })).toThrow('"flushInterval" is 0');
+    expect(() => statsdPlugin({ udp: false })).toThrow('nothing would listen');
   });
 });
