@@ -61,6 +61,7 @@ export function chooseBaseExponent(xs: ArrayLike<number>): number {
 /** Growable M4 accumulator keyed by bucket index, for one series and one exponent. */
 export class M4Builder {
   readonly exp: number;
+  readonly #scale: number;
   #index = new Map<number, number>();
   #cols: M4Columns;
   #lastBucket = Number.NaN;
@@ -68,6 +69,7 @@ export class M4Builder {
 
   constructor(exp: number, capacity = 64) {
     this.exp = exp;
+    this.#scale = 2 ** -exp;
     this.#cols = allocM4(capacity);
     this.#cols.length = 0;
   }
@@ -78,7 +80,7 @@ export class M4Builder {
 
   /** Adds one raw point. */
   addPoint(x: number, v: number): void {
-    const b = Math.floor(x * 2 ** -this.exp);
+    const b = Math.floor(x * this.#scale);
     const slot = b === this.#lastBucket ? this.#lastSlot : this.#slot(b);
     const c = this.#cols;
     c.count[slot] = (c.count[slot] as number) + 1;
@@ -109,7 +111,7 @@ export class M4Builder {
   /** Merges bucket `i` of `src` (from a finer or equal grid) into this builder. */
   addBucket(src: M4Columns, i: number): void {
     const fx = src.firstX[i] as number;
-    const b = Math.floor(fx * 2 ** -this.exp);
+    const b = Math.floor(fx * this.#scale);
     const slot = b === this.#lastBucket ? this.#lastSlot : this.#slot(b);
     mergeInto(this.#cols, slot, src, i);
   }

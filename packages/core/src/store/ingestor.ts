@@ -8,7 +8,7 @@ import type { SeriesState } from './series-state.js';
 
 /** Ingestor settings. */
 export interface IngestorOptions {
-  /** Flush when this many points are pending. @default 500000 */
+  /** Flush when this many points are pending. @default 1000000 */
   flushPoints?: number;
   /** Flush at least this often, so at most this much data is at risk. @default 500 */
   flushIntervalMs?: number;
@@ -25,6 +25,8 @@ export interface IngestorHost {
    * returns a function that makes them pending again if the transaction fails.
    */
   writeSideRows(): Promise<() => void>;
+  /** Whether anyone listens for committed deltas (building them costs a pass over the points). */
+  wantsDeltas(): boolean;
   /** Called after a successful commit, with the deltas written. */
   committed(deltas: SeriesDelta[]): void;
   /** Called when a flush fails; the data stays pending and is retried. */
@@ -102,7 +104,7 @@ interface SeriesPlan {
   next: SeriesState;
   levels: M4Builder[];
   /** Indices into the flushed points of this series' points, in arrival order. */
-  rows: number[];
+  rows: Int32Array;
 }
 
 /**
@@ -131,7 +133,7 @@ export class Ingestor {
 
   constructor(host: IngestorHost, options: IngestorOptions = {}) {
     this.#host = host;
-    this.#flushPoints = options.flushPoints ?? 500_000;
+    this.#flushPoints = options.flushPoints ?? 1_000_000;
     this.#flushIntervalMs = options.flushIntervalMs ?? 500;
     this.#maxPending = options.maxPendingPoints ?? 8_000_000;
   }
@@ -234,24 +236,10 @@ export class Ingestor {
     this.#pending = new PendingPoints();
     this.#hasSideRows = false;
     const batch = taken.asBatch();
-    const plans = this.#plan(batch);
     const xs = new Float64Array(batch.length);
     const ns = new BigInt64Array(batch.length);
     const xa = new Uint8Array(batch.length);
-    for (const plan of plans.values()) {
-      let n = plan.state.count;
-      for (const i of plan.rows) {
-        const x = batch.x[i] as number;
-        ns[i] = BigInt(n);
-        if (!Number.isNaN(x)) {
-          xs[i] = x;
-        } else {
-          xs[i] = n;
-          xa[i] = 1;
-        }
-        n++;
-      }
-    }
+    const plans = this.#plan(batch, xs, ns, xa);
     try {
       await this.#host.exclusive(async () => {
         const c = this.#host.connection;
@@ -277,9 +265,15 @@ export class Ingestor {
       throw error;
     }
     this.#lastError = null;
+    for (const plan of plans.values()) Object.assign(plan.state, plan.next);
+    this.committed += batch.length;
+    if (this.#host.wantsDeltas()) this.#host.committed(this.#deltas(plans, batch, xs, xa));
+  }
+
+  /** Per-series deltas of a committed flush, for live subscribers. */
+  #deltas(plans: Map<number, SeriesPlan>, batch: PointBatch, xs: Float64Array, xa: Uint8Array): SeriesDelta[] {
     const deltas: SeriesDelta[] = [];
     for (const plan of plans.values()) {
-      Object.assign(plan.state, plan.next);
       const m = plan.rows.length;
       const delta: SeriesDelta = {
         seriesId: plan.state.series.id,
@@ -299,61 +293,103 @@ export class Ingestor {
       }
       deltas.push(delta);
     }
-    this.committed += batch.length;
-    this.#host.committed(deltas);
+    return deltas;
   }
 
-  /** Groups points by series, decides base exponents, builds M4 levels and next statistics. */
-  #plan(batch: PointBatch): Map<number, SeriesPlan> {
+  /**
+   * Groups points by series (a counting sort, arrival order kept), numbers them, fills the
+   * effective x (the point number where none was given), and builds M4 levels and the next
+   * statistics per series. Nothing in memory changes until the flush commits.
+   */
+  #plan(batch: PointBatch, xs: Float64Array, ns: BigInt64Array, xa: Uint8Array): Map<number, SeriesPlan> {
     const plans = new Map<number, SeriesPlan>();
     const { series, length } = batch;
+    const order: SeriesPlan[] = [];
+    const counts: number[] = [];
     let lastId = -1;
-    let plan: SeriesPlan | undefined;
+    let slot = -1;
+    const slotOf = new Int32Array(length);
+    const slots = new Map<number, number>();
     for (let i = 0; i < length; i++) {
       const id = series[i] as number;
       if (id !== lastId) {
-        plan = plans.get(id);
-        if (!plan) {
+        let found = slots.get(id);
+        if (found === undefined) {
           const state = this.#host.state(id);
           if (!state) throw new UnknownSeriesError(id);
-          plan = { state, baseExp: 0, next: { ...state }, levels: [], rows: [] };
+          found = order.length;
+          slots.set(id, found);
+          const plan: SeriesPlan = { state, baseExp: 0, next: { ...state }, levels: [], rows: new Int32Array(0) };
+          order.push(plan);
           plans.set(id, plan);
+          counts.push(0);
         }
+        slot = found;
         lastId = id;
       }
-      (plan as SeriesPlan).rows.push(i);
+      slotOf[i] = slot;
+      counts[slot] = (counts[slot] as number) + 1;
     }
-    for (const p of plans.values()) this.#planSeries(p, batch);
+    const all = new Int32Array(length);
+    const offsets = new Int32Array(order.length + 1);
+    for (let k = 0; k < order.length; k++) offsets[k + 1] = (offsets[k] as number) + (counts[k] as number);
+    const fill = offsets.slice(0, order.length);
+    for (let i = 0; i < length; i++) {
+      const k = slotOf[i] as number;
+      all[fill[k] as number] = i;
+      fill[k] = (fill[k] as number) + 1;
+    }
+    // BigInt64Array written through a 32-bit view: no BigInt per point.
+    const words = new Uint32Array(ns.buffer, ns.byteOffset, ns.length * 2);
+    for (let k = 0; k < order.length; k++) {
+      const plan = order[k] as SeriesPlan;
+      plan.rows = all.subarray(offsets[k] as number, offsets[k + 1] as number);
+      const rows = plan.rows;
+      let n = plan.state.count;
+      for (let j = 0; j < rows.length; j++, n++) {
+        const i = rows[j] as number;
+        const x = batch.x[i] as number;
+        if (Number.isNaN(x)) {
+          xs[i] = n;
+          xa[i] = 1;
+        } else {
+          xs[i] = x;
+        }
+        words[2 * i] = n >>> 0;
+        words[2 * i + 1] = Math.floor(n / 4294967296);
+      }
+      this.#planSeries(plan, batch, xs);
+    }
     return plans;
   }
 
-  #planSeries(plan: SeriesPlan, batch: PointBatch): void {
+  #planSeries(plan: SeriesPlan, batch: PointBatch, xs: Float64Array): void {
     const { state, next, rows } = plan;
-    const effectiveX = new Float64Array(rows.length);
-    let n = state.count;
-    for (let j = 0; j < rows.length; j++) {
-      const x = batch.x[rows[j] as number] as number;
-      effectiveX[j] = !Number.isNaN(x) ? x : n;
-      n++;
+    let baseExp = state.baseExp;
+    if (baseExp === null) {
+      const sample = new Float64Array(Math.min(rows.length, 4096));
+      for (let j = 0; j < sample.length; j++) sample[j] = xs[rows[j] as number] as number;
+      baseExp = chooseBaseExponent(sample);
     }
-    const baseExp = state.baseExp ?? chooseBaseExponent(effectiveX.subarray(0, Math.min(effectiveX.length, 4096)));
     plan.baseExp = baseExp;
     next.baseExp = baseExp;
     const level0 = new M4Builder(baseExp);
+    const values = batch.value;
+    const times = batch.time;
     let { count, nonFinite, finite, lastV, lastX, lastT, min, max, mean, m2 } = next;
     for (let j = 0; j < rows.length; j++) {
       const i = rows[j] as number;
-      const x = effectiveX[j] as number;
-      const v = batch.value[i] as number;
+      const x = xs[i] as number;
+      const v = values[i] as number;
       level0.addPoint(x, v);
       count++;
       // "last" is the point with the greatest x, the latest arrival on ties.
       if (!(x < lastX)) {
         lastX = x;
         lastV = v;
-        lastT = batch.time[i] as number;
+        lastT = times[i] as number;
       }
-      if (Number.isFinite(v)) {
+      if (v - v === 0) {
         finite++;
         if (!(v >= min)) min = v;
         if (!(v <= max)) max = v;

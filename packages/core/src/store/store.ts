@@ -153,6 +153,7 @@ export class Store {
         connection: writer,
         state: (id) => this.#states.get(id),
         writeSideRows: () => this.#writeSideRows(),
+        wantsDeltas: () => this.#live.size > 0,
         committed: (deltas) => this.#live.publish(deltas),
         failed: (error) => this.#onWriteError?.(error),
         exclusive: (fn) => this.#exclusive(fn),

@@ -1,0 +1,152 @@
+/**
+ * Ingest: points/s through the public Ingestor into an on-disk store, beside
+ * (a) DuckDB's own INSERT ... SELECT FROM range(n) of the same shape (the engine's ceiling) and
+ * (b) the same points into SQLite (better-sqlite3) in MLflow's metrics table, batched transactions.
+ */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Store } from '@trainscope/core';
+import { type Benchmark, median } from '../lib/harness.ts';
+
+const SERIES = 10;
+const BATCH = 100_000;
+
+function makeBatch(offset: number, n: number, ids: number[]) {
+  const series = new Uint32Array(n);
+  const x = new Float64Array(n);
+  const time = new Float64Array(n);
+  const value = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const i = offset + j;
+    series[j] = ids[i % SERIES] as number;
+    x[j] = Math.floor(i / SERIES);
+    time[j] = 1.7e12 + i;
+    value[j] = Math.sin(i);
+  }
+  return { length: n, series, x, time, value };
+}
+
+async function trainscopeIngest(dir: string, total: number): Promise<number> {
+  const store = await Store.open({ dir });
+  const run = await store.createRun({ project: 'bench' });
+  await store.openRun(run.id);
+  const ids = Array.from({ length: SERIES }, (_, s) => store.defineSeries(run.id, { name: `train/metric_${s}` }).id);
+  await store.flush();
+  const batches = Array.from({ length: Math.ceil(total / BATCH) }, (_, b) =>
+    makeBatch(b * BATCH, Math.min(BATCH, total - b * BATCH), ids),
+  );
+  const start = performance.now();
+  for (const batch of batches) await store.ingestor.ingestAsync(batch);
+  await store.flush();
+  const ms = performance.now() - start;
+  await store.close();
+  return ms;
+}
+
+async function duckdbRange(dir: string, total: number): Promise<number> {
+  const db = await DuckDBInstance.create(join(dir, 'ceiling.duckdb'));
+  const c = await db.connect();
+  await c.run(
+    'CREATE TABLE points (series_id UINTEGER NOT NULL, n BIGINT NOT NULL, x DOUBLE NOT NULL, t DOUBLE NOT NULL, v DOUBLE, xa BOOLEAN NOT NULL)',
+  );
+  const start = performance.now();
+  await c.run(
+    `INSERT INTO points SELECT (i % ${SERIES})::UINTEGER, i // ${SERIES}, (i // ${SERIES})::DOUBLE, 1.7e12 + i, sin(i), false FROM range(${total}) r(i)`,
+  );
+  const ms = performance.now() - start;
+  c.closeSync();
+  db.closeSync();
+  return ms;
+}
+
+interface SqliteDb {
+  pragma(s: string): unknown;
+  exec(s: string): unknown;
+  prepare(s: string): { run(...a: unknown[]): unknown };
+  transaction(fn: (rows: number) => void): (rows: number) => void;
+  close(): void;
+}
+
+function sqliteMlflow(dir: string, total: number): number | null {
+  let Database: new (file: string) => SqliteDb;
+  try {
+    Database = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  } catch {
+    return null;
+  }
+  const db = new Database(join(dir, 'mlflow.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  // MLflow's metrics table (mlflow/store/tracking/dbmodels/models.py: SqlMetric).
+  db.exec(`CREATE TABLE metrics (key VARCHAR(250) NOT NULL, value FLOAT NOT NULL, timestamp BIGINT NOT NULL,
+    step BIGINT NOT NULL DEFAULT 0, is_nan BOOLEAN NOT NULL DEFAULT 0, run_uuid VARCHAR(32) NOT NULL,
+    PRIMARY KEY (key, timestamp, step, run_uuid, value, is_nan))`);
+  const insert = db.prepare('INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?)');
+  const keys = Array.from({ length: SERIES }, (_, s) => `train/metric_${s}`);
+  let i = 0;
+  const chunk = db.transaction((rows: number) => {
+    for (let r = 0; r < rows; r++, i++) {
+      insert.run(
+        keys[i % SERIES],
+        Math.sin(i),
+        1.7e12 + i,
+        Math.floor(i / SERIES),
+        0,
+        'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+      );
+    }
+  });
+  const start = performance.now();
+  while (i < total) chunk(Math.min(10_000, total - i));
+  const ms = performance.now() - start;
+  db.close();
+  return ms;
+}
+
+export default {
+  name: 'ingest',
+  async run({ full, tmpDir }) {
+    const total = full ? 50_000_000 : 10_000_000;
+    const sqliteTotal = full ? 5_000_000 : 1_000_000;
+    const repeats = 3;
+    const ours: number[] = [];
+    const ceiling: number[] = [];
+    const sqlite: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      ours.push(total / ((await trainscopeIngest(join(tmpDir, `ts-${r}`), total)) / 1000));
+      ceiling.push(total / ((await duckdbRange(tmpDir, total)) / 1000));
+      const ms = sqliteMlflow(join(tmpDir), sqliteTotal);
+      if (ms !== null) sqlite.push(sqliteTotal / (ms / 1000));
+      // fresh files for the next repeat
+      const { rmSync } = await import('node:fs');
+      rmSync(join(tmpDir, 'ceiling.duckdb'), { force: true });
+      rmSync(join(tmpDir, 'ceiling.duckdb.wal'), { force: true });
+      rmSync(join(tmpDir, 'mlflow.sqlite'), { force: true });
+      rmSync(join(tmpDir, 'mlflow.sqlite-wal'), { force: true });
+      rmSync(join(tmpDir, 'mlflow.sqlite-shm'), { force: true });
+      rmSync(join(tmpDir, `ts-${r}`), { recursive: true, force: true });
+    }
+    const o = median(ours);
+    const a = median(ceiling);
+    const b = sqlite.length ? median(sqlite) : null;
+    const rows = [
+      { case: 'trainscope Ingestor (points + M4 levels + stats)', points: total, 'points/s': o, 'vs ours': 1 },
+      { case: '(a) DuckDB INSERT ... FROM range(n)', points: total, 'points/s': a, 'vs ours': a / o },
+      {
+        case: '(b) SQLite MLflow metrics table (better-sqlite3)',
+        points: sqliteTotal,
+        'points/s': b,
+        'vs ours': b === null ? null : b / o,
+      },
+    ];
+    const notes = [
+      `median of ${repeats} runs; ${SERIES} series, batches of ${BATCH.toLocaleString()} points`,
+      `ours / DuckDB ceiling = ${(o / a).toFixed(2)} (target >= 0.80)`,
+      b === null
+        ? 'better-sqlite3 not installed: (b) skipped'
+        : `ours / SQLite = ${(o / b).toFixed(1)}x (target >= 10x)`,
+    ];
+    return { rows, notes };
+  },
+} satisfies Benchmark;
