@@ -15,6 +15,13 @@ export class NvmlLibrary {
   readonly u64 = new BigUint64Array(3);
   readonly path: string;
   readonly #fn: Record<string, KoffiFunction>;
+  // The per-sample functions, held directly: no lookup or rest arguments on the hot path.
+  readonly #utilization: KoffiFunction;
+  readonly #memory: KoffiFunction;
+  readonly #temperature: KoffiFunction;
+  readonly #power: KoffiFunction;
+  readonly #powerLimit: KoffiFunction;
+  readonly #clock: KoffiFunction;
   readonly #handle = new BigUint64Array(1);
   readonly #text = Buffer.alloc(NVML_STRING_BUFFER_SIZE);
   readonly #count = new Uint32Array(1);
@@ -23,6 +30,12 @@ export class NvmlLibrary {
   private constructor(path: string, fn: Record<string, KoffiFunction>) {
     this.path = path;
     this.#fn = fn;
+    this.#utilization = this.#bound('utilization');
+    this.#memory = this.#bound('memory');
+    this.#temperature = this.#bound('temperature');
+    this.#power = this.#bound('power');
+    this.#powerLimit = this.#bound('powerLimit');
+    this.#clock = this.#bound('clock');
   }
 
   /**
@@ -63,6 +76,10 @@ export class NvmlLibrary {
     const fn = this.#fn[name];
     if (!fn) return NvmlReturn.notSupported;
     return fn(...args) as number;
+  }
+
+  #bound(name: string): KoffiFunction {
+    return this.#fn[name] ?? (() => NvmlReturn.notSupported);
   }
 
   /** `nvmlInit_v2`. */
@@ -117,32 +134,32 @@ export class NvmlLibrary {
 
   /** `nvmlDeviceGetUtilizationRates`: percent busy of the GPU in `u32[0]`, of the memory controller in `u32[1]`. */
   utilization(device: bigint): number {
-    return this.#call('utilization', device, this.u32);
+    return this.#utilization(device, this.u32) as number;
   }
 
   /** `nvmlDeviceGetMemoryInfo`: total, free, used bytes in `u64`. */
   memory(device: bigint): number {
-    return this.#call('memory', device, this.u64);
+    return this.#memory(device, this.u64) as number;
   }
 
   /** `nvmlDeviceGetTemperature(NVML_TEMPERATURE_GPU)`: degrees C in `u32[0]`. */
   temperature(device: bigint): number {
-    return this.#call('temperature', device, NVML_TEMPERATURE_GPU, this.u32);
+    return this.#temperature(device, NVML_TEMPERATURE_GPU, this.u32) as number;
   }
 
   /** `nvmlDeviceGetPowerUsage`: milliwatts in `u32[0]`. */
   power(device: bigint): number {
-    return this.#call('power', device, this.u32);
+    return this.#power(device, this.u32) as number;
   }
 
   /** `nvmlDeviceGetEnforcedPowerLimit`: milliwatts in `u32[0]`. */
   powerLimit(device: bigint): number {
-    return this.#call('powerLimit', device, this.u32);
+    return this.#powerLimit(device, this.u32) as number;
   }
 
   /** `nvmlDeviceGetClockInfo(NVML_CLOCK_SM)`: MHz in `u32[0]`. */
   smClock(device: bigint): number {
-    return this.#call('clock', device, NVML_CLOCK_SM, this.u32);
+    return this.#clock(device, NVML_CLOCK_SM, this.u32) as number;
   }
 
   /** Whether this driver has a running-process query (`_v3` or `_v2`). */
