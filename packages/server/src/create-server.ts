@@ -1,0 +1,167 @@
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fastifyCors } from '@fastify/cors';
+import type { Store } from '@trainscope/core';
+import { Ajv } from 'ajv';
+import { type FastifyInstance, fastify } from 'fastify';
+import { mapError } from './error-mapping.js';
+import { InsecureBindError } from './insecure-bind-error.js';
+import { KEYS_FILE, KeyRing, keyFromAuthorization } from './keys.js';
+import { LiveServer } from './live/live-server.js';
+import { isLoopbackHost } from './loopback.js';
+import { RejectionTally } from './rejection-tally.js';
+import { basetenRoutes } from './routes/baseten.js';
+import { CHART_META_HEADER, chartRoutes } from './routes/chart.js';
+import type { RouteContext } from './routes/context.js';
+import { logRoutes } from './routes/logs.js';
+import { ARROW_STREAM, pointRoutes } from './routes/points.js';
+import { runRoutes } from './routes/runs.js';
+import { seriesRoutes } from './routes/series.js';
+
+/** Options of `createServer`. */
+export interface ServerOptions {
+  /** The store to serve; the server owns it from now on and closes it on `close()`. */
+  store: Store;
+  /** Address to bind; anything but loopback needs at least one API key. @default '127.0.0.1' */
+  host?: string;
+  /** Port; 0 picks a free one. @default 0 */
+  port?: number;
+  /** File of API keys (see `createKey`); requests need a key once it holds one. @default `<store dir>/keys.json` */
+  keysFile?: string;
+  /** Origins of pages allowed to call the API from a browser (CORS and WebSocket upgrades). @default [] */
+  corsOrigins?: string[];
+  /** Largest request body in bytes; larger ones get 413. @default 33554432 (32 MiB) */
+  bodyLimit?: number;
+  /** Bytes queued on one WebSocket before live delivery to it pauses. @default 4194304 (4 MiB) */
+  liveHighWaterBytes?: number;
+  /** Points buffered per live connection before it is switched to catch-up reads. @default 50000 */
+  liveMaxBufferedPoints?: number;
+  /** Writes the owner file's `url` so other processes find this server. @default true */
+  advertise?: boolean;
+}
+
+/** A running server. */
+export interface TrainscopeServer {
+  /** Base URL, e.g. `http://127.0.0.1:43117`. */
+  readonly url: string;
+  /** The fastify instance (for `inject` and extra routes). */
+  readonly app: FastifyInstance;
+  /** Refused requests by error code, and live connection figures. */
+  stats(): {
+    rejections: Record<string, number>;
+    live: { connections: number; bufferedBytes: number; peakBufferedBytes: number };
+  };
+  /** Closes sockets, the HTTP server and the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a store over HTTP (`/api/v1/...`, Baseten's `/v1/training_projects/...`) and WebSocket
+ * (`/api/v1/live`). Binds to loopback unless told otherwise, and refuses a non-loopback bind while
+ * no API key exists.
+ */
+export async function createServer(options: ServerOptions): Promise<TrainscopeServer> {
+  const { store } = options;
+  const host = options.host ?? '127.0.0.1';
+  const keys = new KeyRing(options.keysFile ?? join(store.dir, KEYS_FILE));
+  if (!isLoopbackHost(host) && !keys.enabled) throw new InsecureBindError(host);
+  const corsOrigins = new Set(options.corsOrigins ?? []);
+  const rejections = new RejectionTally();
+
+  const app = fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit ?? 32 * 2 ** 20,
+  });
+  // Query strings and paths are text, so their numbers are coerced; bodies are JSON and are not
+  // (coercion would turn a null time into 0).
+  const coercing = new Ajv({ coerceTypes: 'array', useDefaults: true, allErrors: false, strict: false });
+  const exact = new Ajv({ coerceTypes: false, useDefaults: true, allErrors: false, strict: false });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? exact : coercing).compile(schema));
+  const allowedOrigin = (origin: string, hostHeader: string | undefined) =>
+    corsOrigins.has(origin) || (hostHeader !== undefined && origin === `http://${hostHeader}`);
+
+  await app.register(fastifyCors, {
+    origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.has(origin)),
+    methods: ['GET', 'POST', 'PATCH', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type'],
+    exposedHeaders: [CHART_META_HEADER, 'trainscope-next-cursor', 'trainscope-dropped-non-finite'],
+  });
+
+  app.addContentTypeParser(
+    [ARROW_STREAM, 'application/vnd.apache.arrow.file'],
+    { parseAs: 'buffer' },
+    (_request, body, done) => done(null, body),
+  );
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'OPTIONS' || !keys.enabled) return;
+    if (!keys.verify(keyFromAuthorization(request.headers.authorization))) {
+      rejections.add('unauthorized');
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Api-Key')
+        .send({ error: { code: 'unauthorized', message: 'Send a valid key as "Authorization: Api-Key <key>".' } });
+    }
+  });
+
+  app.setErrorHandler(async (error, _request, reply) => {
+    const { statusCode, body } = mapError(error);
+    rejections.add(body.error.code);
+    return reply.code(statusCode).send(body);
+  });
+  app.setNotFoundHandler(async (request, reply) => {
+    rejections.add('not_found');
+    return reply
+      .code(404)
+      .send({ error: { code: 'not_found', message: `No route ${request.method} ${request.url}.` } });
+  });
+
+  const live = new LiveServer({
+    store,
+    keys,
+    rejections,
+    allowedOrigin,
+    maxPayload: 1 << 20,
+    highWaterBytes: options.liveHighWaterBytes ?? 4 * 2 ** 20,
+    maxBufferedPoints: options.liveMaxBufferedPoints ?? 50_000,
+  });
+
+  const context: RouteContext = { app, store };
+  runRoutes(context);
+  seriesRoutes(context);
+  pointRoutes(context);
+  chartRoutes(context);
+  logRoutes(context);
+  basetenRoutes(context);
+  app.get('/api/v1/health', async () => ({
+    ok: true,
+    store: store.dir,
+    rejections: rejections.snapshot(),
+    live: live.stats(),
+  }));
+
+  app.server.on('upgrade', (request, socket, head) => {
+    if (!live.handleUpgrade(request, socket, head)) socket.destroy();
+  });
+
+  await app.listen({ host, port: options.port ?? 0 });
+  const address = app.server.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${urlHost}:${address.port}`;
+  if (options.advertise !== false) store.advertise(url);
+
+  let closed: Promise<void> | null = null;
+  return {
+    url,
+    app,
+    stats: () => ({ rejections: rejections.snapshot(), live: live.stats() }),
+    close: () => {
+      closed ??= (async () => {
+        live.close();
+        await app.close();
+        await store.close();
+      })();
+      return closed;
+    },
+  };
+}

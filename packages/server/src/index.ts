@@ -1,0 +1,10 @@
+export { ApiError } from './api-error.js';
+export { BASETEN_STATUS, jobMetricsResponse, slotOf } from './baseten/job-metrics.js';
+export type { TrainingJobMetricsResponse } from './baseten/types.js';
+export type { ServerOptions, TrainscopeServer } from './create-server.js';
+export { createServer } from './create-server.js';
+export { InsecureBindError } from './insecure-bind-error.js';
+export type { KeyInfo } from './keys.js';
+export { createKey, KEYS_FILE, KeyRing, listKeys, revokeKey } from './keys.js';
+export { LIVE_PATH, LIVE_PROTOCOL } from './live/live-server.js';
+export { CHART_META_HEADER } from './routes/chart.js';

@@ -1,0 +1,104 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Store } from '@trainscope/core';
+import { WebSocketServer } from 'ws';
+import { type KeyRing, keyFromAuthorization } from '../keys.js';
+import type { RejectionTally } from '../rejection-tally.js';
+import { DeltaEncoder } from './delta-encoder.js';
+import { LiveConnection, type LiveConnectionOptions } from './live-connection.js';
+
+/** Path of the live stream. */
+export const LIVE_PATH = '/api/v1/live';
+/** Subprotocol a browser names (beside `api-key.<key>`) since it cannot set headers on a WebSocket. */
+export const LIVE_PROTOCOL = 'trainscope';
+
+/** Options of `LiveServer`. */
+export interface LiveServerOptions extends LiveConnectionOptions {
+  store: Store;
+  keys: KeyRing;
+  rejections: RejectionTally;
+  /** Origins allowed besides the server's own; a browser upgrade from another origin is refused. */
+  allowedOrigin: (origin: string, host: string | undefined) => boolean;
+  /** Largest client frame. */
+  maxPayload: number;
+}
+
+function keyFromProtocols(header: string | undefined): string | undefined {
+  const entry = header
+    ?.split(',')
+    .map((p) => p.trim())
+    .find((p) => p.startsWith('api-key.'));
+  return entry?.slice('api-key.'.length);
+}
+
+function refuse(socket: Duplex, status: number, reason: string, code: string): void {
+  const body = JSON.stringify({ error: { code, message: reason } });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** The WebSocket side of the server: authenticates upgrades and runs one LiveConnection per socket. */
+export class LiveServer {
+  readonly #options: LiveServerOptions;
+  readonly #wss: WebSocketServer;
+  readonly #encoder = new DeltaEncoder();
+  readonly #connections = new Set<LiveConnection>();
+
+  constructor(options: LiveServerOptions) {
+    this.#options = options;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxPayload,
+      handleProtocols: (protocols) => (protocols.has(LIVE_PROTOCOL) ? LIVE_PROTOCOL : false),
+    });
+  }
+
+  /** Handles an HTTP upgrade request; returns false when the path is not the live stream's. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== LIVE_PATH) return false;
+    const { keys, rejections, allowedOrigin } = this.#options;
+    const origin = request.headers.origin;
+    if (origin !== undefined && !allowedOrigin(origin, request.headers.host)) {
+      rejections.add('origin_not_allowed');
+      refuse(socket, 403, 'Forbidden', 'origin_not_allowed');
+      return true;
+    }
+    if (keys.enabled) {
+      const key =
+        keyFromAuthorization(request.headers.authorization) ??
+        keyFromProtocols(request.headers['sec-websocket-protocol']);
+      if (!keys.verify(key)) {
+        rejections.add('unauthorized');
+        refuse(socket, 401, 'Unauthorized', 'unauthorized');
+        return true;
+      }
+    }
+    this.#wss.handleUpgrade(request, socket, head, (ws) => {
+      const connection = new LiveConnection(ws, this.#options.store, this.#encoder, rejections, this.#options);
+      this.#connections.add(connection);
+      ws.on('close', () => this.#connections.delete(connection));
+    });
+    return true;
+  }
+
+  /** Open connections and the largest send buffers seen. */
+  stats(): { connections: number; bufferedBytes: number; peakBufferedBytes: number } {
+    let buffered = 0;
+    let peak = 0;
+    for (const c of this.#connections) {
+      const s = c.stats();
+      buffered = Math.max(buffered, s.bufferedAmount);
+      peak = Math.max(peak, s.peakBufferedAmount);
+    }
+    return { connections: this.#connections.size, bufferedBytes: buffered, peakBufferedBytes: peak };
+  }
+
+  /** Closes every socket. */
+  close(): void {
+    for (const c of this.#connections) c.close();
+    for (const ws of this.#wss.clients) ws.terminate();
+    this.#wss.close();
+  }
+}

@@ -1,0 +1,119 @@
+import type { ApiPointBatch } from '@trainscope/client';
+import { type PointBatch, pointsToArrow } from '@trainscope/core';
+import { tableToIPC } from 'apache-arrow';
+import { ApiError } from '../api-error.js';
+import { batchFromArrow, batchFromJson } from '../parse-batch.js';
+import { pointsToCsv, type SeriesLabel } from '../points-csv.js';
+import { seriesIdList, wireNumber } from '../schemas.js';
+import { pointsToWire } from '../to-wire.js';
+import type { RouteContext } from './context.js';
+
+/** Content type of Arrow IPC streams. */
+export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+
+interface PointsQuerystring {
+  series: string;
+  by?: 'x' | 'time' | 'n';
+  start?: number;
+  end?: number;
+  limit?: number;
+  cursor?: string;
+  format?: 'json' | 'csv' | 'arrow';
+}
+
+/** Full-resolution point reads (JSON, CSV, Arrow) and point ingest (JSON, Arrow). */
+export function pointRoutes({ app, store }: RouteContext): void {
+  app.get<{ Querystring: PointsQuerystring }>(
+    '/api/v1/points',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          required: ['series'],
+          additionalProperties: false,
+          properties: {
+            series: seriesIdList,
+            by: { type: 'string', enum: ['x', 'time', 'n'] },
+            start: { type: 'number' },
+            end: { type: 'number' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000000 },
+            cursor: { type: 'string', maxLength: 256 },
+            format: { type: 'string', enum: ['json', 'csv', 'arrow'] },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { series, format = 'json', ...range } = request.query;
+      if (range.start !== undefined && range.end !== undefined && range.start > range.end) {
+        throw new ApiError(
+          400,
+          'bad_range',
+          `start (${range.start}) is after end (${range.end}).`,
+          'querystring/start',
+        );
+      }
+      const ids = series.split(',').map(Number);
+      const rows = await store.readPoints({ series: ids, ...range });
+      if (rows.next) reply.header('trainscope-next-cursor', rows.next);
+      if (format === 'arrow') {
+        return reply.type(ARROW_STREAM).send(Buffer.from(tableToIPC(pointsToArrow(rows), 'stream')));
+      }
+      if (format === 'csv') {
+        const labels = new Map<number, SeriesLabel>();
+        for (const id of new Set(ids)) {
+          const s = await store.getSeries(id);
+          labels.set(id, { runId: s.runId, name: s.name });
+        }
+        return reply.type('text/csv; charset=utf-8').send(pointsToCsv(rows, labels, !range.cursor));
+      }
+      return pointsToWire(rows);
+    },
+  );
+
+  const ingest = async (batch: PointBatch) => {
+    if (batch.length === 0) return { accepted: 0 };
+    const ids = new Set<number>();
+    let last = -1;
+    for (const id of batch.series) {
+      if (id !== last) ids.add(id);
+      last = id;
+    }
+    await store.loadSeries(ids);
+    await store.ingestor.ingestAsync(batch);
+    return { accepted: batch.length };
+  };
+
+  app.post<{ Body: ApiPointBatch | Buffer }>(
+    '/api/v1/ingest/points',
+    {
+      schema: {
+        body: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['series', 'value'],
+                additionalProperties: false,
+                properties: {
+                  series: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 4294967295 } },
+                  x: { type: 'array', items: { type: ['number', 'null'] } },
+                  time: { type: 'array', items: { type: 'number' } },
+                  value: { type: 'array', items: wireNumber },
+                },
+              },
+            },
+            [ARROW_STREAM]: { schema: {} },
+            'application/vnd.apache.arrow.file': { schema: {} },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const now = Date.now();
+      if (Buffer.isBuffer(body)) return ingest(batchFromArrow(body, now));
+      return ingest(batchFromJson(body, now));
+    },
+  );
+}
