@@ -47,8 +47,11 @@ export class JobTree {
     return this.#ended;
   }
 
-  /** Reads the tree once. */
-  sample(): TreeSample {
+  /**
+   * Reads the tree once. Undefined when the root's `stat` could be read but not parsed: no job
+   * figures this time, the tree is read again next sample.
+   */
+  sample(): TreeSample | undefined {
     if (this.#ended) return { alive: false, ticks: 0, rssPages: 0, processes: 0 };
     const fullScan = this.#samples++ % this.#fullScanEvery === 0;
     let ticks = 0;
@@ -62,14 +65,18 @@ export class JobTree {
       seen.add(pid);
       const read = readText(join(this.#procRoot, String(pid), 'stat'), 4096);
       if (!read.ok) {
-        if (read.reason !== 'missing') this.#rejections.count(`pid_stat_${read.reason}`, read.detail);
-        if (pid === this.root) return this.#end();
+        if (read.reason === 'missing') {
+          if (pid === this.root) return this.#end();
+          continue;
+        }
+        this.#rejections.count(`pid_stat_${read.reason}`, read.detail);
+        if (pid === this.root) return undefined;
         continue;
       }
       const parsed = parsePidStat(read.text);
       if (!parsed.ok) {
         this.#rejections.count(`pid_stat_${parsed.reason}`, parsed.detail);
-        if (pid === this.root) return this.#end();
+        if (pid === this.root) return undefined;
         continue;
       }
       const stat = parsed.value;

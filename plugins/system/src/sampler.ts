@@ -50,7 +50,7 @@ export class SystemSampler {
     if (net) snapshot.net = net;
     if (this.#tree && !this.#tree.ended) {
       const tree = this.#tree.sample();
-      if (tree.alive) snapshot.job = { ticks: tree.ticks, rssBytes: tree.rssPages * this.#config.pageSize };
+      if (tree?.alive) snapshot.job = { ticks: tree.ticks, rssBytes: tree.rssPages * this.#config.pageSize };
     }
     try {
       const fs = statfsSync(this.#config.path);

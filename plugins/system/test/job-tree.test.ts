@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobTree } from '../src/job-tree.js';
 import { Rejections } from '../src/rejections.js';
@@ -26,16 +28,16 @@ describe('JobTree on real processes', () => {
     const first = tree.sample();
     expect(first).toMatchObject({ alive: true, processes: 3, ticks: 0 });
     // two children each touched 32 MiB
-    expect(first.rssPages * 4096).toBeGreaterThan(2 * 32 * 1048576);
+    expect((first?.rssPages ?? 0) * 4096).toBeGreaterThan(2 * 32 * 1048576);
 
     let ticks = 0;
     await waitFor(() => {
-      ticks += tree.sample().ticks;
+      ticks += tree.sample()?.ticks ?? 0;
       return ticks >= 20;
     }, 'the busy children to use 0.2 s of CPU');
 
     root.kill('SIGKILL');
-    await waitFor(() => !tree.sample().alive, 'the root to be seen gone');
+    await waitFor(() => tree.sample()?.alive === false, 'the root to be seen gone');
     expect(tree.ended).toBe(true);
     expect(tree.sample()).toEqual({ alive: false, ticks: 0, rssPages: 0, processes: 0 });
   });
@@ -43,7 +45,28 @@ describe('JobTree on real processes', () => {
   it('ends at once for a pid that does not exist', () => {
     const rejections = new Rejections('test');
     const tree = new JobTree(0x3ffffff0, '/proc', rejections, 1);
-    expect(tree.sample().alive).toBe(false);
+    expect(tree.sample()?.alive).toBe(false);
     expect(rejections.total).toBe(0);
+  });
+
+  it('skips a sample whose root stat is garbled, without ending the job', () => {
+    const procRoot = mkdtempSync(join(tmpdir(), 'trainscope-tree-'));
+    try {
+      mkdirSync(join(procRoot, '42', 'task', '42'), { recursive: true });
+      writeFileSync(join(procRoot, '42', 'task', '42', 'children'), '');
+      writeFileSync(join(procRoot, '42', 'stat'), '42 (python) R x y garbage');
+      const rejections = new Rejections('test');
+      const tree = new JobTree(42, procRoot, rejections, 1);
+      expect(tree.sample()).toBeUndefined();
+      expect(tree.ended).toBe(false);
+      writeFileSync(
+        join(procRoot, '42', 'stat'),
+        '42 (python) R 1 42 42 0 -1 0 0 0 0 0 700 300 0 0 20 0 1 0 99 1000 256 0',
+      );
+      expect(tree.sample()).toEqual({ alive: true, ticks: 0, rssPages: 256, processes: 1 });
+      expect(Object.fromEntries(rejections.counts)).toEqual({ pid_stat_malformed: 1 });
+    } finally {
+      rmSync(procRoot, { recursive: true, force: true });
+    }
   });
 });
