@@ -1,7 +1,7 @@
 import { type SeriesDef, validateSeriesName } from '@trainscope/core';
 import { parseTags } from './parse-tags.js';
 import { RejectReason } from './reasons.js';
-import type { StatsdSample } from './sample.js';
+import type { StatsdSample, StatsdType } from './sample.js';
 import { counterDefs, distributionDefs, gaugeDef, setDef } from './series-defs.js';
 
 /** Receives each point a flush produces. */
@@ -93,29 +93,44 @@ export class StatsdAggregator {
 
   /** Adds one sample received at `now`; returns why it was refused, or undefined. */
   add(sample: StatsdSample, now: number): RejectReason | undefined {
-    if (this.#declared !== undefined && !this.#declared.has(sample.name)) return RejectReason.undeclared;
-    const group = sample.type === 'd' ? 'h' : sample.type;
-    const untagged = sample.tags.length === 0 ? (this.#untagged[group] as Map<string, Entry>) : undefined;
-    const rawKey = untagged === undefined ? `${group}\u0000${sample.name}\u0000${sample.tags}` : sample.name;
+    const { name, type, value, rate, delta, member, tags } = sample;
+    return this.addValue(name, type, value, rate, delta, member, tags, now);
+  }
+
+  /** `add` with the sample's fields as arguments (the listener's hot path: no object per sample). */
+  addValue(
+    name: string,
+    type: StatsdType,
+    value: number,
+    rate: number,
+    delta: boolean,
+    member: string | undefined,
+    tags: string,
+    now: number,
+  ): RejectReason | undefined {
+    if (this.#declared !== undefined && !this.#declared.has(name)) return RejectReason.undeclared;
+    const group = type === 'd' ? 'h' : type;
+    const untagged = tags.length === 0 ? (this.#untagged[group] as Map<string, Entry>) : undefined;
+    const rawKey = untagged === undefined ? `${group}\u0000${name}\u0000${tags}` : name;
     const map = untagged ?? this.#byRawKey;
     let entry = map.get(rawKey);
     if (entry === undefined) {
-      const created = this.#lookup(group, sample);
+      const created = this.#lookup(group, name, tags);
       if (typeof created === 'string') return created;
       entry = created;
       map.set(rawKey, entry);
     }
     switch (entry.kind) {
       case 'counter':
-        entry.cumulative += sample.value / sample.rate;
-        entry.sum += sample.value / sample.rate;
+        entry.cumulative += value / rate;
+        entry.sum += value / rate;
         if (!entry.active) {
           entry.active = true;
           this.#active.push(entry);
         }
         break;
       case 'gauge':
-        entry.current = sample.delta && entry.seen ? entry.current + sample.value : sample.value;
+        entry.current = delta && entry.seen ? entry.current + value : value;
         entry.seen = true;
         this.#gaugeSeries.push(entry.series);
         this.#gaugeValues.push(entry.current);
@@ -127,15 +142,15 @@ export class StatsdAggregator {
           grown.set(entry.values);
           entry.values = grown;
         }
-        entry.values[entry.n++] = sample.value;
-        entry.count += 1 / sample.rate;
+        entry.values[entry.n++] = value;
+        entry.count += 1 / rate;
         if (!entry.active) {
           entry.active = true;
           this.#active.push(entry);
         }
         break;
       case 'set':
-        entry.members.add(sample.member ?? '');
+        entry.members.add(member ?? '');
         if (!entry.active) {
           entry.active = true;
           this.#active.push(entry);
@@ -180,20 +195,20 @@ export class StatsdAggregator {
     this.#quietCounters = quiet;
   }
 
-  #lookup(group: string, sample: StatsdSample): Entry | RejectReason {
+  #lookup(group: string, name: string, rawTags: string): Entry | RejectReason {
     try {
       // The longest name derived from this one must pass the store's rule too.
-      validateSeriesName(`${sample.name}/cardinality`);
-      validateSeriesName(sample.name);
+      validateSeriesName(`${name}/cardinality`);
+      validateSeriesName(name);
     } catch {
       return RejectReason.badName;
     }
-    const tags = parseTags(sample.tags);
-    const canonicalKey = `${group}\u0000${sample.name}\u0000${tags.key}`;
+    const tags = parseTags(rawTags);
+    const canonicalKey = `${group}\u0000${name}\u0000${tags.key}`;
     const known = this.#byCanonicalKey.get(canonicalKey);
     if (known !== undefined) return known;
     if (this.#byCanonicalKey.size >= this.#maxMetrics) return RejectReason.tooManyMetrics;
-    const entry = createEntry(group, sample.name, tags.labels);
+    const entry = createEntry(group, name, tags.labels);
     this.#byCanonicalKey.set(canonicalKey, entry);
     return entry;
   }

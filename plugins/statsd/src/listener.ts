@@ -53,10 +53,10 @@ export class StatsdListener {
     this.#options = options;
     this.#out = sink;
     this.#sink = {
-      sample: (sample) => {
-        const refused = this.#aggregator.add(sample, this.#now);
+      sample: (name, type, value, rate, delta, member, tags) => {
+        const refused = this.#aggregator.addValue(name, type, value, rate, delta, member, tags, this.#now);
         if (refused === undefined) this.#stats.metrics++;
-        else this.#tally.count(refused, sample.name);
+        else this.#tally.count(refused, name);
       },
       reject: (reason, text) => {
         // Blank lines on a stream are framing, not a bad packet.

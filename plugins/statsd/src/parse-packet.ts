@@ -9,7 +9,15 @@ export interface ParsedPacket {
 
 /** Receives what a packet holds as it is read (the listener's hot path: no arrays in between). */
 export interface SampleSink {
-  sample(sample: StatsdSample): void;
+  sample(
+    name: string,
+    type: StatsdType,
+    value: number,
+    rate: number,
+    delta: boolean,
+    member: string | undefined,
+    tags: string,
+  ): void;
   reject(reason: RejectReason, text: string): void;
 }
 
@@ -26,7 +34,6 @@ export const DEFAULT_MAX_PACKET_SIZE = 65_536;
 // that invalid UTF-8 decodes to: none of them belongs in a text protocol.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
 const BINARY = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/;
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
 const TIMESTAMP = /^T\d+$/;
 const REPORT_TEXT_LIMIT = 120;
@@ -41,7 +48,8 @@ export function parseStatsdPacket(packet: Uint8Array | string, options: ParseOpt
   scanStatsdPacket(
     packet,
     {
-      sample: (sample) => out.samples.push(sample),
+      sample: (name, type, value, rate, delta, member, tags) =>
+        out.samples.push({ name, type, value, rate, delta, member, tags }),
       reject: (reason, text) => out.rejections.push({ reason, text }),
     },
     options.maxPacketSize ?? DEFAULT_MAX_PACKET_SIZE,
@@ -102,7 +110,7 @@ export function scanStatsdLine(line: string, sink: SampleSink): void {
       const first = field.charCodeAt(0);
       if (first === 64 /* @ */) {
         const text = field.slice(1);
-        rate = NUMBER.test(text) ? Number(text) : Number.NaN;
+        rate = isDecimal(text) ? Number(text) : Number.NaN;
         if (!(rate > 0 && rate <= 1)) {
           reject(sink, RejectReason.badSampleRate, line);
           return;
@@ -123,13 +131,13 @@ export function scanStatsdLine(line: string, sink: SampleSink): void {
       reject(sink, RejectReason.badValue, line);
       return;
     }
-    sink.sample({ name, type, value: Number.NaN, rate, delta: false, member: valueText, tags });
+    sink.sample(name, type, Number.NaN, rate, false, valueText, tags);
     return;
   }
   if (valueText.indexOf(':') < 0) {
     const value = readValue(valueText, type);
     if (typeof value === 'string') reject(sink, value, line);
-    else sink.sample({ name, type, value, rate, delta: isDelta(valueText, type), member: undefined, tags });
+    else sink.sample(name, type, value, rate, isDelta(valueText, type), undefined, tags);
     return;
   }
   // DogStatsD packs several values into one line: `name:1:2:3|h`. All are read before any is kept.
@@ -145,16 +153,57 @@ export function scanStatsdLine(line: string, sink: SampleSink): void {
   }
   for (let i = 0; i < values.length; i++) {
     const delta = isDelta(texts[i] as string, type);
-    sink.sample({ name, type, value: values[i] as number, rate, delta, member: undefined, tags });
+    sink.sample(name, type, values[i] as number, rate, delta, undefined, tags);
   }
 }
 
 /** A number, or why the text is refused as one for this type. */
 function readValue(text: string, type: StatsdType): number | RejectReason {
-  if (NUMBER.test(text)) return Number(text);
+  if (isDecimal(text)) return Number(text);
   if (!NON_FINITE.test(text)) return RejectReason.badValue;
   // NaN and infinities are kept for gauges (stored as sent); an aggregate cannot hold them.
   return type === StatsdType.gauge ? parseNonFinite(text) : RejectReason.nonFinite;
+}
+
+/**
+ * Whether `text` is a plain decimal number: `[+-]digits[.digits][e[+-]digits]`, at least one
+ * digit before the exponent. (`Number()` alone would also take '', ' 1', '0x10' and 'Infinity'.)
+ * A loop over char codes: this runs for every value received.
+ */
+export function isDecimal(text: string): boolean {
+  const n = text.length;
+  let i = skipSign(text, 0);
+  const whole = skipDigits(text, i);
+  let digits = whole - i;
+  i = whole;
+  if (i < n && text.charCodeAt(i) === 46 /* . */) {
+    const fraction = skipDigits(text, i + 1);
+    digits += fraction - i - 1;
+    i = fraction;
+  }
+  if (digits === 0) return false;
+  const e = text.charCodeAt(i);
+  if (e === 101 || e === 69) {
+    const from = skipSign(text, i + 1);
+    i = skipDigits(text, from);
+    if (i === from) return false;
+  }
+  return i === n;
+}
+
+function skipSign(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  return c === 43 || c === 45 ? i + 1 : i;
+}
+
+function skipDigits(text: string, i: number): number {
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i++;
+  }
+  return i;
 }
 
 /** A signed gauge value adjusts the current value instead of replacing it. */
