@@ -24,12 +24,13 @@ export function parseNetDev(text: string): Parsed<NetTotals> {
     const fields = line
       .slice(colon + 1)
       .trim()
-      .split(/\s+/)
-      .map(counter);
-    if (fields.length < 16 || fields.some(Number.isNaN)) return reject('malformed', `bad counters: ${line}`);
+      .split(/\s+/);
+    const rx = counter(fields[0]);
+    const tx = counter(fields[8]);
+    if (fields.length < 16 || Number.isNaN(rx) || Number.isNaN(tx)) return reject('malformed', `bad counters: ${line}`);
     if (name === 'lo') continue;
-    rxBytes += fields[0] as number;
-    txBytes += fields[8] as number;
+    rxBytes += rx;
+    txBytes += tx;
     interfaces++;
   }
   return accept({ rxBytes, txBytes, interfaces });

@@ -26,6 +26,10 @@ export function parseProcStat(text: string): Parsed<CpuTimes> {
   const idleAll = idle + iowait;
   const total = user + nice + system + idleAll + irq + softirq + steal;
   if (!Number.isFinite(total)) return reject('non_finite', `cpu line sums to ${total}`);
-  const cpus = text.match(/^cpu\d+ /gm)?.length ?? 0;
+  let cpus = 0;
+  for (let at = text.indexOf('\ncpu'); at >= 0; at = text.indexOf('\ncpu', at + 4)) {
+    const c = text.charCodeAt(at + 4);
+    if (c >= 48 && c <= 57) cpus++;
+  }
   return accept({ busy: total - idleAll, total, cpus });
 }

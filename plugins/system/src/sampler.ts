@@ -6,7 +6,7 @@ import { parseMeminfo } from './parse-meminfo.js';
 import { parseNetDev } from './parse-net-dev.js';
 import { parseProcStat } from './parse-proc-stat.js';
 import type { Parsed } from './parsed.js';
-import { readText } from './read-text.js';
+import { ProcFile } from './read-text.js';
 import type { Rejections } from './rejections.js';
 
 /** Where and what the sampler reads. */
@@ -26,12 +26,18 @@ export class SystemSampler {
   readonly #config: SamplerConfig;
   readonly #rejections: Rejections;
   readonly #tree: JobTree | undefined;
+  readonly #stat: ProcFile;
+  readonly #meminfo: ProcFile;
+  readonly #netDev: ProcFile;
 
   constructor(config: SamplerConfig, rejections: Rejections) {
     this.#config = config;
     this.#rejections = rejections;
     this.#tree =
       config.pid === undefined ? undefined : new JobTree(config.pid, config.procRoot, rejections, config.fullScanEvery);
+    this.#stat = new ProcFile(join(config.procRoot, 'stat'));
+    this.#meminfo = new ProcFile(join(config.procRoot, 'meminfo'));
+    this.#netDev = new ProcFile(join(config.procRoot, 'net', 'dev'));
   }
 
   /** The job tree being followed, when a pid was given. */
@@ -42,11 +48,11 @@ export class SystemSampler {
   /** Reads everything once. */
   snapshot(clock: number): Snapshot {
     const snapshot: Snapshot = { clock };
-    const cpu = this.#read('proc_stat', 'stat', parseProcStat);
+    const cpu = this.#read('proc_stat', this.#stat, parseProcStat);
     if (cpu) snapshot.cpu = cpu;
-    const memory = this.#read('meminfo', 'meminfo', parseMeminfo);
+    const memory = this.#read('meminfo', this.#meminfo, parseMeminfo);
     if (memory) snapshot.memory = memory;
-    const net = this.#read('net_dev', 'net/dev', parseNetDev);
+    const net = this.#read('net_dev', this.#netDev, parseNetDev);
     if (net) snapshot.net = net;
     if (this.#tree && !this.#tree.ended) {
       const tree = this.#tree.sample();
@@ -63,8 +69,15 @@ export class SystemSampler {
     return snapshot;
   }
 
-  #read<T>(what: string, file: string, parse: (text: string) => Parsed<T>): T | undefined {
-    const read = readText(join(this.#config.procRoot, file));
+  /** Closes the files kept open between samples. */
+  close(): void {
+    this.#stat.close();
+    this.#meminfo.close();
+    this.#netDev.close();
+  }
+
+  #read<T>(what: string, file: ProcFile, parse: (text: string) => Parsed<T>): T | undefined {
+    const read = file.read();
     if (!read.ok) {
       this.#rejections.count(`${what}_${read.reason}`, read.detail);
       return undefined;

@@ -170,6 +170,7 @@ export function systemPlugin(options: SystemPluginOptions = {}): TrainscopePlugi
       clearInterval(timer);
       tick();
       flush();
+      sampler?.close();
       const summary = rejections.summary();
       if (summary) context.log({ text: summary, level: 'warn', metadata: { source: 'system' } });
     },
