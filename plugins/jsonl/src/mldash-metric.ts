@@ -1,4 +1,4 @@
-import { flattenGroups, type JsonValue } from '@trainscope/core';
+import { joinName } from '@trainscope/core';
 import { parseIsoTime } from './iso-time.js';
 import { isBlank, LineSplitter } from './line-splitter.js';
 import type { MldashTemplate } from './mldash-template.js';
@@ -39,6 +39,16 @@ export function parseMldashMetric(
   const notInt = new Set<string>();
   const skipped = new Set<string>();
   let anyCreatedAt = false;
+  // Raw key paths normalised once each, as flattenGroups/joinName would.
+  const names = new Map<string, string>();
+  const keyOf = (path: string): string => {
+    let key = names.get(path);
+    if (key === undefined) {
+      key = joinName(...path.split('/'));
+      names.set(path, key);
+    }
+    return key;
+  };
   for (const [i, line] of lines.entries()) {
     const lineNo = i + 1;
     if (line === null) {
@@ -59,18 +69,23 @@ export function parseMldashMetric(
     const created = parsed.value['createdAt'];
     if (typeof created === 'string') anyCreatedAt = true;
     const fields: [string, number][] = [];
-    for (const [key, value] of flattenGroups(data as Record<string, JsonValue>)) {
-      if (typeof value !== 'number') {
-        skipped.add(key);
-        continue;
+    const visit = (path: string, value: unknown): void => {
+      if (typeof value === 'number') {
+        const key = keyOf(path);
+        keys.add(key);
+        fields.push([key, value]);
+        if (!notInt.has(key)) {
+          const leaf = key.slice(key.lastIndexOf('/') + 1);
+          if (!Number.isInteger(value) || !writtenAsInteger(line, leaf, value)) notInt.add(key);
+        }
+      } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        const obj = value as Record<string, unknown>;
+        for (const k in obj) visit(path === '' ? k : `${path}/${k}`, obj[k]);
+      } else if (value !== undefined) {
+        skipped.add(keyOf(path));
       }
-      keys.add(key);
-      fields.push([key, value]);
-      if (!notInt.has(key)) {
-        const leaf = key.slice(key.lastIndexOf('/') + 1);
-        if (!Number.isInteger(value) || !writtenAsInteger(line, leaf, value)) notInt.add(key);
-      }
-    }
+    };
+    visit('', data);
     records.push({ line: lineNo, createdAt: typeof created === 'string' ? parseIsoTime(created) : Number.NaN, fields });
   }
   const has = (key: string) => records.some((r) => r.fields.some(([k, v]) => k === key && Number.isFinite(v)));

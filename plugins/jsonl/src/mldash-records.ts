@@ -1,7 +1,7 @@
 import type { SeriesDef } from '@trainscope/core';
 import { formatPythonIsoTime } from './iso-time.js';
 import { MLDASH_LABELS, type MldashTemplate, parseTemplate } from './mldash-template.js';
-import { PyFloat, type PyValue, pythonJson } from './python-json.js';
+import { PyFloat, type PyValue, pythonFloat, pythonInt, pythonJson, pythonString } from './python-json.js';
 
 /** One series to write back: its definition and its points as aligned columns. */
 export interface MldashSeriesColumns {
@@ -43,60 +43,105 @@ export function groupMetrics(series: readonly MldashSeriesColumns[]): MldashMetr
   return [...groups.values()];
 }
 
-interface Point {
-  t: number;
-  x: number;
-  field: string;
-  v: number;
-}
-
-interface RecordDraft {
-  t: number;
-  x: number;
-  values: Map<string, number>;
-}
-
 /**
  * Rebuilds a metric's records from its series: points of one record share wall time and x, so the
- * points are ordered by time and cut into records where time or x changes or a field repeats.
+ * series are merged in time order and cut into records where time or x changes or a field repeats.
  * Returns the lines of `data.jsonl`, written as ml-dash (Python `json.dumps`) writes them.
  */
 export function metricRecordLines(group: MldashMetricGroup): string[] {
-  const points: Point[] = [];
-  for (const { field, columns } of group.fields) {
-    for (let i = 0; i < columns.value.length; i++) {
-      points.push({ t: columns.time[i] as number, x: columns.x[i] as number, field, v: columns.value[i] as number });
-    }
-  }
-  points.sort((a, b) => a.t - b.t);
-  const records: RecordDraft[] = [];
-  let current: RecordDraft | undefined;
-  for (const p of points) {
-    const sameX = Object.is(current?.x, p.x) || current?.x === p.x;
-    if (current === undefined || current.t !== p.t || !sameX || current.values.has(p.field)) {
-      current = { t: p.t, x: p.x, values: new Map() };
-      records.push(current);
-    }
-    current.values.set(p.field, p.v);
-  }
   const { template } = group;
-  const ints = new Set(template.ints);
   const keys = [...template.keys];
   for (const { field } of group.fields) if (!keys.includes(field)) keys.push(field);
-  const number = (key: string, v: number): PyValue => (ints.has(key) && Number.isInteger(v) ? v : new PyFloat(v));
-  return records.map((record, index) => {
-    const data: { [key: string]: PyValue } = {};
-    for (const key of keys) {
-      const v = key === template.x ? record.x : record.values.get(key);
-      if (v === undefined || (key === template.x && Number.isNaN(v))) continue;
-      setPath(data, key, number(key, v));
+  const ints = new Set(template.ints);
+  const nested = keys.some((k) => k.includes('/'));
+  const quoted = keys.map((k) => pythonString(k));
+  const slot = new Map(keys.map((k, i) => [k, i]));
+  const xSlot = template.x === null ? -1 : (slot.get(template.x) ?? -1);
+  const isInt = keys.map((k) => ints.has(k));
+  const series = group.fields.map(({ field, columns }) => ({ slot: slot.get(field) as number, columns, next: 0 }));
+  const values = new Float64Array(keys.length);
+  const present = new Uint8Array(keys.length);
+  const lines: string[] = [];
+  const iso = isoFormatter();
+
+  const emit = (t: number, x: number) => {
+    if (xSlot >= 0 && !Number.isNaN(x)) {
+      values[xSlot] = x;
+      present[xSlot] = 1;
     }
-    const line: { [key: string]: PyValue } = { index, data };
-    if (template.createdAt) line['createdAt'] = formatPythonIsoTime(record.t);
-    return pythonJson(line);
-  });
+    let data: string;
+    if (nested) {
+      const obj: { [key: string]: PyValue } = {};
+      for (let k = 0; k < keys.length; k++) {
+        if (present[k])
+          setPath(
+            obj,
+            keys[k] as string,
+            isInt[k] && Number.isInteger(values[k]) ? (values[k] as number) : new PyFloat(values[k] as number),
+          );
+      }
+      data = pythonJson(obj);
+    } else {
+      const parts: string[] = [];
+      for (let k = 0; k < keys.length; k++) {
+        if (!present[k]) continue;
+        const v = values[k] as number;
+        parts.push(`${quoted[k]}: ${isInt[k] && Number.isInteger(v) ? pythonInt(v) : pythonFloat(v)}`);
+      }
+      data = `{${parts.join(', ')}}`;
+    }
+    const created = template.createdAt ? `, "createdAt": "${iso(t)}"` : '';
+    lines.push(`{"index": ${lines.length}, "data": ${data}${created}}`);
+    present.fill(0);
+  };
+
+  let open = false;
+  let curT = 0;
+  let curX = 0;
+  for (;;) {
+    // The next point in time order (ties go to the earlier series, keeping each series' order).
+    let pick = -1;
+    let best = Number.POSITIVE_INFINITY;
+    for (let s = 0; s < series.length; s++) {
+      const head = series[s] as (typeof series)[number];
+      if (head.next >= head.columns.value.length) continue;
+      const t = head.columns.time[head.next] as number;
+      if (pick < 0 || t < best) {
+        pick = s;
+        best = t;
+      }
+    }
+    if (pick < 0) break;
+    const head = series[pick] as (typeof series)[number];
+    const i = head.next++;
+    const x = head.columns.x[i] as number;
+    const sameX = x === curX || (Number.isNaN(x) && Number.isNaN(curX));
+    if (open && (best !== curT || !sameX || present[head.slot])) emit(curT, curX);
+    open = true;
+    curT = best;
+    curX = x;
+    values[head.slot] = head.columns.value[i] as number;
+    present[head.slot] = 1;
+  }
+  if (open) emit(curT, curX);
+  return lines;
 }
 
+/** `formatPythonIsoTime`, remembering the last second's text (records come many per second). */
+function isoFormatter(): (ms: number) => string {
+  let second = Number.NaN;
+  let base = '';
+  return (ms) => {
+    const micros = Math.round(ms * 1000);
+    const s = Math.floor(micros / 1_000_000);
+    const frac = micros - s * 1_000_000;
+    if (s !== second) {
+      second = s;
+      base = formatPythonIsoTime(s * 1000).slice(0, 19);
+    }
+    return frac === 0 ? `${base}Z` : `${base}.${String(frac).padStart(6, '0')}Z`;
+  };
+}
 function setPath(target: { [key: string]: PyValue }, path: string, value: PyValue): void {
   const parts = path.split('/');
   let node = target;

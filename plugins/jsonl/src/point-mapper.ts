@@ -2,7 +2,7 @@ import { BatchBuilder, joinName, type SeriesDef, validateSeriesName } from '@tra
 import { isBlank, type SplitLine } from './line-splitter.js';
 import { parseJsonLine } from './parse-json-line.js';
 import { RejectReason } from './reasons.js';
-import { recordFields } from './record-fields.js';
+import { recordAxes, walkRecord } from './record-fields.js';
 import type { RejectionTally } from './rejection-tally.js';
 import type { JsonlSink } from './sink.js';
 
@@ -29,6 +29,20 @@ export class PointMapper {
   readonly #ids = new Map<string, number>();
   readonly #skippedFields = new Set<string>();
   #builder: BatchBuilder;
+  // The record being walked (set per line, so the callbacks below are made once, not per line).
+  #file = '';
+  #lineNo = 0;
+  #x = Number.NaN;
+  #t = 0;
+  readonly #onNumber = (path: string, value: number): void => {
+    const id = this.#ids.get(path) ?? this.#define(path);
+    if (id < 0) return;
+    this.#builder.push(id, value, this.#t, this.#x);
+    this.#points++;
+  };
+  readonly #onOther = (path: string): void => {
+    if (!this.#skippedFields.has(path)) this.#noteSkipped(path, this.#file, this.#lineNo);
+  };
   #points = 0;
   #records = 0;
 
@@ -64,20 +78,18 @@ export class PointMapper {
       return;
     }
     this.#records++;
-    const fields = recordFields(parsed.value);
-    let x = fields.x;
-    if (!Number.isFinite(x) && fields.xField !== null) {
-      this.#tally.reject(RejectReason.nonFiniteX, file, lineNo, `${fields.xField} is ${x}; point kept without x`);
+    const axes = recordAxes(parsed.value);
+    let x = axes.x;
+    if (!Number.isFinite(x) && axes.xField !== null) {
+      this.#tally.reject(RejectReason.nonFiniteX, file, lineNo, `${axes.xField} is ${x}; point kept without x`);
       x = Number.NaN;
     }
-    const t = Number.isFinite(fields.time) ? fields.time : time;
-    for (const [name, value] of fields.numbers) {
-      const id = this.#seriesId(name, file, lineNo);
-      if (id < 0) continue;
-      this.#builder.push(id, value, t, x);
-      this.#points++;
-    }
-    for (const name of fields.skipped) this.#noteSkipped(name, file, lineNo);
+    const t = Number.isFinite(axes.time) ? axes.time : time;
+    this.#file = file;
+    this.#lineNo = lineNo;
+    this.#x = x;
+    this.#t = t;
+    walkRecord(parsed.value, axes, this.#onNumber, this.#onOther);
     if (this.#builder.length >= this.#batchSize) this.flush();
   }
 
@@ -87,10 +99,11 @@ export class PointMapper {
     this.#sink.ingest(this.#builder.take());
   }
 
-  #seriesId(field: string, file: string, lineNo: number): number {
-    const known = this.#ids.get(field);
-    if (known !== undefined) return known;
-    const name = joinName(this.#prefix, field);
+  #define(field: string): number {
+    const file = this.#file;
+    const lineNo = this.#lineNo;
+    // Raw key paths are normalised once per new field, as flattenGroups/joinName would.
+    const name = joinName(this.#prefix, ...field.split('/'));
     let id = -1;
     try {
       validateSeriesName(name);

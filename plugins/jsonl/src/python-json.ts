@@ -18,6 +18,12 @@ export function pythonFloat(value: number): string {
   if (value === Number.POSITIVE_INFINITY) return 'Infinity';
   if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
   if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  const abs = Math.abs(value);
+  if (abs >= 1e-4 && abs < 1e16) {
+    // Here JS and Python both write plain decimals with the same shortest digits; Python adds ".0".
+    const text = String(value);
+    return text.includes('.') ? text : `${text}.0`;
+  }
   // toExponential() gives the shortest round-trip digits, as Python's repr does.
   const [mantissa = '', expText = '0'] = value.toExponential().split('e');
   const exp = Number(expText);
