@@ -3,8 +3,6 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { BatchBuilder } from '@trainscope/core';
 import { type ColumnPlan, planColumns } from './duckdb-columns.js';
 import type { JsonlImportOptions, JsonlImportResult } from './import-result.js';
-import { RejectReason } from './reasons.js';
-import { RejectionTally } from './rejection-tally.js';
 import type { JsonlSink } from './sink.js';
 
 /** DuckDB could not read the file the way the JS parser would; nothing was handed to the sink. */
@@ -77,7 +75,15 @@ async function readAll(
   const select = [plan.x ?? 'NULL::DOUBLE', plan.time ?? 'NULL::DOUBLE', ...plan.columns.map((c) => c.sql)];
   const result = await connection.run(`SELECT ${select.join(', ')} FROM ${source}`);
 
-  const tally = new RejectionTally((line) => sink.log(line));
+  // A NaN or infinite step/epoch is reported with its line number, which only the JS parser knows.
+  for (let c = 0; c < result.chunkCount; c++) {
+    const chunk = result.getChunk(c);
+    const xVector = chunk.getColumnVector(0);
+    for (let r = 0; r < chunk.rowCount; r++) {
+      const x = xVector.getItem(r) as number | null;
+      if (x !== null && !Number.isFinite(x)) throw new DuckdbRefusedError(`a step/epoch of ${x}`);
+    }
+  }
   const ids = plan.columns.map((c) => sink.series({ name: c.name }));
   for (const field of plan.skipped) {
     sink.log({
@@ -91,9 +97,8 @@ async function readAll(
   const builder = new BatchBuilder(batchSize);
   let records = 0;
   let points = 0;
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (chunk === null || chunk.rowCount === 0) break;
+  for (let k = 0; k < result.chunkCount; k++) {
+    const chunk = result.getChunk(k);
     const rows = chunk.rowCount;
     const xs = new Float64Array(rows);
     const ts = new Float64Array(rows);
@@ -101,15 +106,7 @@ async function readAll(
     const tVector = chunk.getColumnVector(1);
     for (let r = 0; r < rows; r++) {
       const x = xVector.getItem(r) as number | null;
-      if (x !== null && !Number.isFinite(x)) {
-        tally.reject(
-          RejectReason.nonFiniteX,
-          options.label,
-          records + r + 1,
-          `x is ${x} (record ${records + r + 1}); point kept without x`,
-        );
-      }
-      xs[r] = x === null || !Number.isFinite(x) ? Number.NaN : x;
+      xs[r] = x === null ? Number.NaN : x;
       const t = tVector.getItem(r) as number | null;
       ts[r] = t === null || !Number.isFinite(t) ? options.time : t;
     }
@@ -132,6 +129,6 @@ async function readAll(
     points += builder.length;
     sink.ingest(builder.take());
   }
-  tally.summarize(options.label);
-  return { engine: 'duckdb', bytes, records, points, rejected: tally.counts() };
+  // Whatever would be a rejection made DuckDB refuse the file above, so there is none to count.
+  return { engine: 'duckdb', bytes, records, points, rejected: {} };
 }

@@ -102,6 +102,17 @@ describe('importJsonlFile', () => {
     expect(isoSink.get('loss').time).toEqual([Date.UTC(2024, 0, 15, 10, 30) + 123.456]);
   });
 
+  it('leaves a NaN or infinite step to the JS parser, which reports its line', async () => {
+    const path = join(dir, 'nan-step.jsonl');
+    writeFileSync(path, '{"step": 1, "loss": 0.5}\n\n{"step": NaN, "loss": 0.4}\n{"step": 3, "loss": Infinity}\n');
+    const sink = new RecordingSink();
+    const result = await importJsonlFile(path, sink, { engine: 'duckdb', time: TIME });
+    expect(result).toMatchObject({ engine: 'js', fallbackReason: 'a step/epoch of NaN', rejected: { non_finite_x: 1 } });
+    expect(sink.rejections()).toEqual(['3: non_finite_x']);
+    expect(sameNumbers(sink.get('loss').x, [1, Number.NaN, 3])).toBe(true);
+    expect(sink.get('loss').value).toEqual([0.5, 0.4, Number.POSITIVE_INFINITY]);
+  });
+
   it('auto picks JS for small files and DuckDB for large ones', async () => {
     const small = await importJsonlFile(fixture('train.jsonl'), new RecordingSink(), { time: TIME });
     expect(small.engine).toBe('js');
