@@ -8,12 +8,13 @@ const MAX_CACHED = 10_000;
  * step is checked once. Returns the error message for a bad name, `undefined` for a good one.
  */
 export class NameCheck {
-  #verdicts = new Map<string, string | undefined>();
+  /** `null` for a good name, so that one lookup answers. */
+  #verdicts = new Map<string, string | null>();
 
   check(name: string): string | undefined {
     const cached = this.#verdicts.get(name);
-    if (cached !== undefined || this.#verdicts.has(name)) return cached;
-    let verdict: string | undefined;
+    if (cached !== undefined) return cached ?? undefined;
+    let verdict: string | null = null;
     try {
       validateSeriesName(name);
     } catch (error) {
@@ -21,6 +22,6 @@ export class NameCheck {
     }
     if (this.#verdicts.size >= MAX_CACHED) this.#verdicts.clear();
     this.#verdicts.set(name, verdict);
-    return verdict;
+    return verdict ?? undefined;
   }
 }

@@ -1,5 +1,6 @@
 import { type FieldSource, FlatFieldSource, ObjectFieldSource } from './field-source.js';
 import { scanFlatObject, ValueKind } from './flat-object.js';
+import { parseNumber } from './numbers.js';
 import type { ParseContext } from './parse-context.js';
 import { Format, RejectReason, XAxis } from './sink.js';
 
@@ -8,6 +9,10 @@ const X_KEYS = ['step', 'at', 'epoch'] as const;
 
 /** Epoch values below this are seconds (Python's `time.time()`), above it milliseconds. */
 const SECONDS_LIMIT = 1e11;
+
+const FAST_PREFIX = '{"metric": "';
+const FAST_VALUE = '", "value": ';
+const FAST_STEP = ', "step": ';
 
 const KIND_NAMES = ['number', 'string', 'string', 'boolean', 'null', 'value'];
 
@@ -24,7 +29,18 @@ export class JsonMetricParser {
     this.#flat = new FlatFieldSource(context.fields);
   }
 
+  /** Reads `text.slice(start, end)`; the common shape is read in place, without that slice. */
+  parseAt(text: string, start: number, end: number, now: number): boolean {
+    if (text.slice(start, start + FAST_PREFIX.length) === FAST_PREFIX && this.#fast(text, start, end, now)) return true;
+    return this.#general(start === 0 && end === text.length ? text : text.slice(start, end), now);
+  }
+
+  /** Reads one line. */
   parse(line: string, now: number): boolean {
+    return this.parseAt(line, 0, line.length, now);
+  }
+
+  #general(line: string, now: number): boolean {
     if (scanFlatObject(line, 0, line.length, this.context.fields)) {
       if (this.context.fields.quote !== 34) return false;
       this.#flat.line = line;
@@ -40,6 +56,42 @@ export class JsonMetricParser {
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
     return this.#apply(new ObjectFieldSource(parsed as Record<string, unknown>), now);
+  }
+
+  /**
+   * The shape nearly every script prints, `{"metric": "<name>", "value": <number>}` with an
+   * optional `, "step": <number>`, read with a few short-slice comparisons (V8 runs these far
+   * faster than `startsWith` at an offset) and no field table.
+   * Returns false (nothing emitted) for anything else, which then takes the general path.
+   */
+  #fast(s: string, start: number, end: number, now: number): boolean {
+    const nameStart = start + FAST_PREFIX.length;
+    const nameEnd = s.indexOf('"', nameStart);
+    if (nameEnd < 0 || nameEnd >= end || s.slice(nameEnd, nameEnd + FAST_VALUE.length) !== FAST_VALUE) return false;
+    const close = end - 1;
+    if (s.charCodeAt(close) !== 125 /* } */) return false;
+    const valueStart = nameEnd + FAST_VALUE.length;
+    const comma = s.indexOf(',', valueStart);
+    const valueEnd = comma < 0 || comma > close ? close : comma;
+    const value = parseNumber(s, valueStart, valueEnd);
+    if (value === undefined) return false;
+    let x = Number.NaN;
+    if (valueEnd !== close) {
+      if (s.slice(valueEnd, valueEnd + FAST_STEP.length) !== FAST_STEP) return false;
+      const step = parseNumber(s, valueEnd + FAST_STEP.length, close);
+      if (step === undefined || !Number.isFinite(step)) return false;
+      x = step;
+    }
+    for (let i = nameStart; i < nameEnd; i++) if (s.charCodeAt(i) === 92 /* backslash */) return false;
+    this.context.emit(
+      s.slice(nameStart, nameEnd),
+      value,
+      x,
+      now,
+      Number.isNaN(x) ? XAxis.none : XAxis.step,
+      Format.json,
+    );
+    return true;
   }
 
   #apply(fields: FieldSource, now: number): boolean {

@@ -51,16 +51,24 @@ export function createStdoutParser(sink: ParserSink, options: StdoutParserOption
   let lines = 0;
   let redraws = 0;
 
-  const parseMetrics = (state: StreamState, s: string, endOfLine: boolean, now: number): void => {
-    let i = 0;
-    while (i < s.length && s.charCodeAt(i) === 32) i++;
-    if (s.charCodeAt(i) === 123 /* { */) {
-      if (formats.json && json.parse(s, now)) return;
-      if (formats.python) state.dict.parse(s, now);
+  /** Reads `text.slice(start, end)` for metrics; `line` is that slice when already made. */
+  const parseMetrics = (
+    state: StreamState,
+    text: string,
+    start: number,
+    end: number,
+    endOfLine: boolean,
+    now: number,
+  ): void => {
+    let i = start;
+    while (i < end && text.charCodeAt(i) === 32) i++;
+    if (text.charCodeAt(i) === 123 /* { */) {
+      if (formats.json && json.parseAt(text, i, end, now)) return;
+      if (formats.python) state.dict.parse(text.slice(i, end), now);
       return;
     }
     if (!formats.keras && !formats.tqdm) return;
-    const clean = stripTerminalControls(s);
+    const clean = stripTerminalControls(text.slice(start, end));
     if (formats.keras) {
       const keras = parseKerasLine(clean);
       if (keras !== undefined) {
@@ -78,6 +86,8 @@ export function createStdoutParser(sink: ParserSink, options: StdoutParserOption
     state: StreamState,
     stream: OutputStream,
     text: string,
+    start: number,
+    end: number,
     endOfLine: boolean,
     truncatedFrom: number,
     invalidUtf8: boolean,
@@ -100,35 +110,42 @@ export function createStdoutParser(sink: ParserSink, options: StdoutParserOption
       );
     }
     if (!endOfLine) {
-      redraws++;
-      state.redraws++;
-      if (text.length > 0) state.lastRedraw = text;
-      // A throttled-out Keras redraw cannot give a point and changes no state: skip reading it.
-      // tqdm bars (`|`) are always read so that the tracker sees a bar start again.
-      if (truncatedFrom === 0 && (state.throttle.due(now) || text.includes('|'))) parseMetrics(state, text, false, now);
+      parseMetrics(state, text, start, end, false, now);
       return;
     }
     let metadata: LineMetadata | undefined;
-    let logged = text;
     if (state.redraws > 0) {
       metadata = { redraws: state.redraws };
-      if (text.length === 0) logged = state.lastRedraw;
       state.redraws = 0;
-      state.lastRedraw = '';
     }
     if (truncatedFrom > 0) {
       metadata ??= {};
       metadata.truncated = true;
       metadata.bytes = truncatedFrom;
-    } else if (text.length > 0) {
-      parseMetrics(state, text, true, now);
+    } else if (end > start) {
+      parseMetrics(state, text, start, end, true, now);
     }
     if (invalidUtf8) {
       metadata ??= {};
       metadata.invalidUtf8 = true;
     }
     lines++;
-    sink.line(logged, stream, now, metadata);
+    sink.line(start === 0 && end === text.length ? text : text.slice(start, end), stream, now, metadata);
+  };
+
+  /**
+   * Counts a redraw and says whether to read it: when the throttle would take a point, or when it
+   * may be a tqdm bar (those are always read so the tracker sees a bar start again). Keras 3
+   * redraws start with an escape and most are skipped undecoded.
+   */
+  const wantRedraw = (state: StreamState, bytes: Uint8Array, start: number, end: number): boolean => {
+    redraws++;
+    state.redraws++;
+    if (end === start) return false;
+    if (state.throttle.due(state.now)) return true;
+    if (bytes[start] === 0x1b || !formats.tqdm) return false;
+    for (let i = start; i < end; i++) if (bytes[i] === 0x7c /* | */) return true;
+    return false;
   };
 
   const stateOf = (stream: OutputStream): StreamState => {
@@ -138,9 +155,11 @@ export function createStdoutParser(sink: ParserSink, options: StdoutParserOption
         resolved,
         context,
         (s) =>
-          new LineSplitter(maxLineBytes, (text, endOfLine, truncatedFrom, invalid) =>
-            onSegment(s, stream, text, endOfLine, truncatedFrom, invalid),
-          ),
+          new LineSplitter(maxLineBytes, {
+            segment: (text, start, end, endOfLine, truncatedFrom, invalid) =>
+              onSegment(s, stream, text, start, end, endOfLine, truncatedFrom, invalid),
+            wantRedraw: (bytes, start, end) => wantRedraw(s, bytes, start, end),
+          }),
       );
       states.set(stream, state);
     }

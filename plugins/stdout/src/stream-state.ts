@@ -15,8 +15,6 @@ export class StreamState {
   readonly dict: PythonDictParser;
   /** Redraws (`\r`) seen since the last line break. */
   redraws = 0;
-  /** The last non-empty redraw of the current line, logged if the line ends empty. */
-  lastRedraw = '';
   /** Set when `now` is being handed through the splitter's callback. */
   now = 0;
 

@@ -6,9 +6,11 @@ type Piece = [string, boolean, number, boolean];
 
 function split(chunks: (string | Uint8Array)[], max = 1024): Piece[] {
   const pieces: Piece[] = [];
-  const splitter = new LineSplitter(max, (text, eol, truncated, invalid) =>
-    pieces.push([text, eol, truncated, invalid]),
-  );
+  const splitter = new LineSplitter(max, {
+    segment: (text, start, end, eol, truncated, invalid) =>
+      pieces.push([text.slice(start, end), eol, truncated, invalid]),
+    wantRedraw: () => true,
+  });
   for (const chunk of chunks) splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   splitter.end();
   return pieces;
@@ -30,9 +32,10 @@ describe('LineSplitter', () => {
       ['def', false, 0, false],
       ['g', true, 0, false],
     ]);
+    // A line whose last piece is empty shows its last redraw, as a terminal does.
     expect(split(['x\r', '\r', '\n'])).toEqual([
       ['x', false, 0, false],
-      ['', true, 0, false],
+      ['x', true, 0, false],
     ]);
   });
 
