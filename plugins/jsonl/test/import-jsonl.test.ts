@@ -107,7 +107,11 @@ describe('importJsonlFile', () => {
     writeFileSync(path, '{"step": 1, "loss": 0.5}\n\n{"step": NaN, "loss": 0.4}\n{"step": 3, "loss": Infinity}\n');
     const sink = new RecordingSink();
     const result = await importJsonlFile(path, sink, { engine: 'duckdb', time: TIME });
-    expect(result).toMatchObject({ engine: 'js', fallbackReason: 'a step/epoch of NaN', rejected: { non_finite_x: 1 } });
+    expect(result).toMatchObject({
+      engine: 'js',
+      fallbackReason: 'a step/epoch of NaN',
+      rejected: { non_finite_x: 1 },
+    });
     expect(sink.rejections()).toEqual(['3: non_finite_x']);
     expect(sameNumbers(sink.get('loss').x, [1, Number.NaN, 3])).toBe(true);
     expect(sink.get('loss').value).toEqual([0.5, 0.4, Number.POSITIVE_INFINITY]);
