@@ -1,2 +1,10 @@
+export { ApiRequestError } from './api-request-error.js';
+export type * from './baseten-types.js';
+export type { ChartResult, ClientOptions, PointsInput, PointsPage, RunListOptions } from './client.js';
+export { TrainscopeClient } from './client.js';
+export type { LiveOptions, WebSocketConstructor, WebSocketLike } from './live.js';
+export { LiveStream } from './live.js';
+export type { LivePoints } from './live-cursors.js';
+export { LiveCursors } from './live-cursors.js';
 export type * from './types.js';
 export { decodeColumn, decodeNumber, encodeColumn, encodeNumber } from './wire-number.js';

@@ -1,6 +1,6 @@
+export type { TrainingJobMetricsResponse } from '@trainscope/client';
 export { ApiError } from './api-error.js';
 export { BASETEN_STATUS, jobMetricsResponse, slotOf } from './baseten/job-metrics.js';
-export type { TrainingJobMetricsResponse } from './baseten/types.js';
 export type { ServerOptions, TrainscopeServer } from './create-server.js';
 export { createServer } from './create-server.js';
 export { InsecureBindError } from './insecure-bind-error.js';

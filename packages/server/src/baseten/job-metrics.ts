@@ -1,4 +1,3 @@
-import type { Run, Series } from '@trainscope/core';
 import type {
   InstanceType,
   StorageMetrics,
@@ -6,7 +5,8 @@ import type {
   TrainingJobMetric,
   TrainingJobMetrics,
   TrainingJobMetricsResponse,
-} from './types.js';
+} from '@trainscope/client';
+import type { Run, Series } from '@trainscope/core';
 
 /** Points of one series inside the asked time range. */
 export interface SeriesPoints {

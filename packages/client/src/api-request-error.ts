@@ -1,0 +1,17 @@
+/** A request the server refused (or that never reached it), with the API's stable error code. */
+export class ApiRequestError extends Error {
+  /** HTTP status; 0 when the server could not be reached. */
+  readonly status: number;
+  /** Stable code from the server (`unknown_run`, `invalid_request`, ...), or `unreachable`. */
+  readonly code: string;
+  /** The request field at fault, when the server named one. */
+  readonly field: string | undefined;
+
+  constructor(status: number, code: string, message: string, field?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ApiRequestError';
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
