@@ -80,6 +80,12 @@ export class StatsdListener {
       },
       this.#out.logger,
     );
+    const { udp, tcp, socketPath, udpReceiver } = this.address();
+    this.#out.logger.info('statsd listening', {
+      udp: udp && `${udp.address}:${udp.port} (${udpReceiver})`,
+      tcp: tcp && `${tcp.address}:${tcp.port}`,
+      socketPath,
+    });
     this.#timers.push(setInterval(() => this.flush(Date.now()), this.#options.flushInterval).unref());
     this.#timers.push(setInterval(() => this.report(Date.now()), this.#options.reportInterval).unref());
   }

@@ -26,9 +26,9 @@ export interface StatsdOptions {
   /** UDP receive buffer (SO_RCVBUF) in bytes; the kernel caps it at net.core.rmem_max. @default 8388608 */
   recvBufferSize?: number;
   /**
-   * How UDP is read: `recvmmsg` (Linux, through koffi FFI, batches of 64 datagrams per system
-   * call), `dgram` (Node's socket, one callback per datagram), or `auto`: recvmmsg where it is
-   * available and `host` is an IP address, dgram otherwise.
+   * How UDP is read: `recvmmsg` (64-bit Linux, through koffi FFI: each time Node reports the
+   * socket readable, the queue is read in batches of 64 datagrams per system call), `dgram`
+   * (Node's socket alone, one callback per datagram), or `auto`: recvmmsg where it is available.
    * @default 'auto'
    */
   udpReceiver?: 'auto' | 'recvmmsg' | 'dgram';

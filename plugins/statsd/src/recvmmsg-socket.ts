@@ -1,28 +1,18 @@
+import type { Socket } from 'node:dgram';
 import { createRequire } from 'node:module';
-import { type AddressInfo, isIP } from 'node:net';
-import { ListenError } from './listen-error.js';
 
 /**
- * A UDP socket read with Linux `recvmmsg(2)` through koffi FFI: one system call and no per-packet
- * allocation or callback per batch of up to 64 datagrams, where Node's dgram pays a syscall, a
- * 64 KiB allocation and a JS callback per datagram. Readiness is polled: back to back while
- * datagrams keep coming, then every millisecond or two while idle (the receive buffer holds
- * what arrives in between).
+ * Drains a bound Node dgram socket with Linux `recvmmsg(2)` through koffi FFI: one system call
+ * and no allocation or callback per datagram for batches of up to 64, where Node's dgram pays a
+ * syscall, a 64 KiB buffer and a JS callback for each one. Node's event loop still says when the
+ * socket is readable (no polling, nothing spent while idle): each time it hands over a datagram,
+ * the rest of the queue is read here in batches.
  */
-export interface RecvmmsgSocket {
-  address(): AddressInfo;
+export interface RecvmmsgDrain {
+  /** Reads what is queued on the socket, handing each datagram on. Call after each 'message'. */
+  drain(): void;
+  /** Frees the native buffers; the socket itself is closed by its owner. */
   close(): void;
-}
-
-interface Libc {
-  koffi: Koffi;
-  socket(domain: number, type: number, protocol: number): number;
-  bind(fd: number, address: Uint8Array, length: number): number;
-  getsockname(fd: number, address: Uint8Array, length: number[]): number;
-  setsockopt(fd: number, level: number, name: number, value: Uint8Array, length: number): number;
-  recvmmsg(fd: number, vector: unknown, count: number, flags: number, timeout: null): number;
-  inetPton(family: number, text: string, out: Uint8Array): number;
-  close(fd: number): number;
 }
 
 interface Koffi {
@@ -31,104 +21,67 @@ interface Koffi {
   free(pointer: unknown): void;
   address(pointer: unknown): bigint;
   view(pointer: unknown, length: number): ArrayBuffer;
-  errno(): number;
 }
 
-const AF_INET = 2;
-const AF_INET6 = 10;
-const SOCK_DGRAM = 2;
-// Not inherited by child processes (`trainscope run` starts the training script).
-const SOCK_CLOEXEC = 0o2000000;
-const SOL_SOCKET = 1;
-const SO_RCVBUF = 8;
+interface Libc {
+  koffi: Koffi;
+  recvmmsg(fd: number, vector: unknown, count: number, flags: number, timeout: null): number;
+}
+
 const MSG_DONTWAIT = 0x40;
 const MSG_TRUNC = 0x20;
 const BATCH = 64;
+// At most this many batches per readiness event, so one busy socket cannot starve the event loop;
+// what is left makes the socket readable again at once.
+const ROUNDS = 16;
 // Larger than any UDP payload (65,507 bytes over IPv4, 65,527 over IPv6), so nothing is cut.
 const SLOT = 65_536;
+// struct mmsghdr and struct iovec on 64-bit Linux.
 const MMSGHDR = 64;
 const IOVEC = 16;
-const IDLE_POLL_MS = [0, 1, 1, 2] as const;
-const ERRNO: Record<number, string> = { 1: 'EPERM', 13: 'EACCES', 22: 'EINVAL', 98: 'EADDRINUSE', 99: 'EADDRNOTAVAIL' };
 
 let libc: Libc | null | undefined;
 
 function loadLibc(): Libc | null {
   if (libc !== undefined) return libc;
   libc = null;
-  // The structure offsets below are those of 64-bit Linux.
   if (process.platform !== 'linux' || !['x64', 'arm64'].includes(process.arch)) return libc;
   try {
     const koffi = createRequire(import.meta.url)('koffi') as Koffi;
-    let lib: ReturnType<Koffi['load']> | undefined;
     for (const name of ['libc.so.6', `libc.musl-${process.arch === 'x64' ? 'x86_64' : 'aarch64'}.so.1`]) {
       try {
-        lib = koffi.load(name);
+        const lib = koffi.load(name);
+        const recvmmsg = lib.func('int recvmmsg(int, void *, unsigned int, int, void *)') as Libc['recvmmsg'];
+        libc = { koffi, recvmmsg };
         break;
       } catch {
         // Try the next C library name.
       }
     }
-    if (lib === undefined) return libc;
-    const f = lib.func.bind(lib);
-    libc = {
-      koffi,
-      socket: f('int socket(int, int, int)') as Libc['socket'],
-      bind: f('int bind(int, void *, uint32_t)') as Libc['bind'],
-      getsockname: f('int getsockname(int, void *, _Inout_ uint32_t *)') as Libc['getsockname'],
-      setsockopt: f('int setsockopt(int, int, int, void *, uint32_t)') as Libc['setsockopt'],
-      recvmmsg: f('int recvmmsg(int, void *, unsigned int, int, void *)') as Libc['recvmmsg'],
-      inetPton: f('int inet_pton(int, const char *, void *)') as Libc['inetPton'],
-      close: f('int close(int)') as Libc['close'],
-    };
   } catch {
     libc = null;
   }
   return libc;
 }
 
-/** Whether `openRecvmmsgSocket` can serve this host (64-bit Linux, koffi loads, an IP literal). */
-export function recvmmsgAvailable(host: string): boolean {
-  return isIP(host) !== 0 && loadLibc() !== null;
+/** The file descriptor of a bound dgram socket, where Node lets it be found; undefined otherwise. */
+function socketFd(socket: Socket): number | undefined {
+  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+  if (state === undefined) return undefined;
+  const fd = (socket as unknown as Record<symbol, { handle?: { fd?: unknown } } | undefined>)[state]?.handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
 /**
- * Binds a UDP socket on `host`:`port` (an IP literal) and hands each datagram to `onDatagram`
- * as a Buffer view that is valid only during the call. Throws `ListenError` when it cannot bind.
+ * Sets up batched reads for a bound socket; undefined where that cannot be done (not 64-bit
+ * Linux, koffi missing, the descriptor not reachable), and the socket is then read as usual.
+ * `onDatagram` gets a Buffer view that is valid only during the call.
  */
-export function openRecvmmsgSocket(
-  host: string,
-  port: number,
-  recvBufferSize: number,
-  onDatagram: (bytes: Buffer) => void,
-  onError: (error: Error) => void,
-): RecvmmsgSocket {
+export function recvmmsgDrain(socket: Socket, onDatagram: (bytes: Buffer) => void): RecvmmsgDrain | undefined {
   const c = loadLibc();
-  if (c === null) throw new Error('recvmmsg needs 64-bit Linux and koffi');
-  const family = isIP(host) === 6 ? AF_INET6 : AF_INET;
-  const address = new Uint8Array(family === AF_INET6 ? 28 : 16);
-  const view = new DataView(address.buffer);
-  view.setUint16(0, family, true);
-  view.setUint16(2, port, false);
-  if (c.inetPton(family, host, address.subarray(family === AF_INET6 ? 8 : 4)) !== 1) {
-    throw new ListenError('UDP', `${host}:${port}`, 'EINVAL');
-  }
-  const fd = c.socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw failure(c, host, port);
-  const size = new Uint8Array(4);
-  new DataView(size.buffer).setInt32(0, Math.min(recvBufferSize, 0x7fffffff), true);
-  c.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, size, 4);
-  if (c.bind(fd, address, address.length) !== 0) {
-    const error = failure(c, host, port);
-    c.close(fd);
-    throw error;
-  }
-  c.getsockname(fd, address, [address.length]);
-  const bound: AddressInfo = {
-    address: host,
-    family: family === AF_INET6 ? 'IPv6' : 'IPv4',
-    port: view.getUint16(2, false),
-  };
+  if (c === null) return undefined;
+  const fd = socketFd(socket);
+  if (fd === undefined) return undefined;
 
   // One native block: BATCH mmsghdr, BATCH iovec, BATCH data slots; pointers are set up once.
   const total = BATCH * (MMSGHDR + IOVEC + SLOT);
@@ -145,58 +98,26 @@ export function openRecvmmsgSocket(
     headers.setBigUint64(iovecs + i * IOVEC, base + BigInt(slots + i * SLOT), true); // iov_base
     headers.setBigUint64(iovecs + i * IOVEC + 8, BigInt(SLOT), true); // iov_len
   }
-
   let closed = false;
-  let idle = 0;
-  let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
-  const drain = () => {
-    timer = undefined;
-    if (closed) return;
-    let received = 0;
-    try {
-      for (let round = 0; round < 16; round++) {
+  return {
+    drain() {
+      for (let round = 0; round < ROUNDS && !closed; round++) {
         const n = c.recvmmsg(fd, memory, BATCH, MSG_DONTWAIT, null);
-        if (n <= 0) break;
-        received += n;
-        for (let i = 0; i < n; i++) {
+        if (n <= 0) return;
+        for (let i = 0; i < n && !closed; i++) {
           const length = headers.getUint32(i * MMSGHDR + 56, true);
           const truncated = (headers.getInt32(i * MMSGHDR + 48, true) & MSG_TRUNC) !== 0;
           const start = slots + i * SLOT;
-          // A cut datagram cannot be parsed; its length shows as the slot size, past the limit.
+          // A cut datagram cannot be parsed; handing on one past the slot size reports it as oversized.
           onDatagram(truncated ? Buffer.alloc(SLOT + 1) : bytes.subarray(start, start + length));
-          if (closed) return;
         }
-        if (n < BATCH) break;
+        if (n < BATCH) return;
       }
-    } catch (error) {
-      onError(error as Error);
-    }
-    if (received > 0) {
-      idle = 0;
-      timer = setImmediate(drain);
-    } else {
-      idle = Math.min(idle + 1, IDLE_POLL_MS.length - 1);
-      timer = setTimeout(drain, IDLE_POLL_MS[idle]);
-    }
-  };
-  timer = setImmediate(drain);
-
-  return {
-    address: () => bound,
-    close: () => {
+    },
+    close() {
       if (closed) return;
       closed = true;
-      if (timer !== undefined) {
-        clearTimeout(timer as NodeJS.Timeout);
-        clearImmediate(timer as NodeJS.Immediate);
-      }
-      c.close(fd);
       c.koffi.free(memory);
     },
   };
-}
-
-function failure(c: Libc, host: string, port: number): ListenError {
-  const errno = c.koffi.errno();
-  return new ListenError('UDP', `${host}:${port}`, ERRNO[errno] ?? `errno ${errno}`);
 }

@@ -5,7 +5,7 @@ import type { Logger } from '@trainscope/core';
 import { LineSplitter } from './line-splitter.js';
 import { ListenError } from './listen-error.js';
 import type { ResolvedStatsdOptions } from './options.js';
-import { openRecvmmsgSocket, type RecvmmsgSocket, recvmmsgAvailable } from './recvmmsg-socket.js';
+import { type RecvmmsgDrain, recvmmsgDrain } from './recvmmsg-socket.js';
 
 /** Where the listener is bound. */
 export interface StatsdAddress {
@@ -39,30 +39,36 @@ export async function openTransports(
   logger: Logger,
 ): Promise<Transports> {
   let udp: UdpSocket | undefined;
-  let raw: RecvmmsgSocket | undefined;
+  let batched: RecvmmsgDrain | undefined;
   let tcp: Server | undefined;
   let unix: Server | undefined;
   const connections = new Set<Socket>();
   const close = async (): Promise<void> => {
     for (const c of connections) c.destroy();
-    raw?.close();
     await Promise.all([
-      udp && new Promise<void>((resolve) => udp?.close(() => resolve())),
+      udp && new Promise<void>((resolve) => udp?.close(() => resolve())).then(() => batched?.close()),
       tcp && new Promise<void>((resolve) => tcp?.close(() => resolve())),
       unix && new Promise<void>((resolve) => unix?.close(() => resolve())),
     ]);
   };
   try {
-    if (options.udp && useRecvmmsg(options)) {
-      raw = openRecvmmsgSocket(
-        options.host,
-        options.port,
-        options.recvBufferSize,
-        (bytes) => handler.onDatagram(bytes),
-        (error) => logger.error('statsd UDP receive error', { error: error.message }),
-      );
-    } else if (options.udp) {
+    if (options.udp) {
       udp = await bindUdp(options, handler, logger);
+      if (options.udpReceiver !== 'dgram') {
+        batched = recvmmsgDrain(udp, (bytes) => handler.onDatagram(bytes));
+        if (batched === undefined && options.udpReceiver === 'recvmmsg') {
+          throw new ListenError(
+            'UDP',
+            `${options.host}:${options.port}`,
+            'recvmmsg unavailable: it needs 64-bit Linux and koffi',
+          );
+        }
+        if (batched !== undefined) {
+          const drain = batched;
+          // Node says the socket is readable by handing over one datagram; the rest is read in batches.
+          udp.on('message', () => drain.drain());
+        }
+      }
     }
     if (options.tcp) tcp = await listenStream(options, handler, connections, logger, options.port, options.host);
     if (options.socketPath !== undefined) {
@@ -78,11 +84,7 @@ export async function openTransports(
       const out: StatsdAddress = {};
       if (udp) {
         out.udp = udp.address();
-        out.udpReceiver = 'dgram';
-      }
-      if (raw) {
-        out.udp = raw.address();
-        out.udpReceiver = 'recvmmsg';
+        out.udpReceiver = batched === undefined ? 'dgram' : 'recvmmsg';
       }
       if (tcp) out.tcp = tcp.address() as AddressInfo;
       if (options.socketPath !== undefined) out.socketPath = options.socketPath;
@@ -90,19 +92,6 @@ export async function openTransports(
     },
     close,
   };
-}
-
-function useRecvmmsg(options: ResolvedStatsdOptions): boolean {
-  if (options.udpReceiver === 'dgram') return false;
-  const available = recvmmsgAvailable(options.host);
-  if (options.udpReceiver === 'recvmmsg' && !available) {
-    throw new ListenError(
-      'UDP',
-      `${options.host}:${options.port}`,
-      'recvmmsg unavailable (needs 64-bit Linux, koffi and an IP address)',
-    );
-  }
-  return available;
 }
 
 function bindUdp(options: ResolvedStatsdOptions, handler: PacketHandler, logger: Logger): Promise<UdpSocket> {
