@@ -19,6 +19,7 @@ export type { MldashMetric, MldashRecord } from './mldash-metric.js';
 export { parseMldashMetric } from './mldash-metric.js';
 export type { MldashMetricGroup, MldashSeriesColumns } from './mldash-records.js';
 export { groupMetrics, metricRecordLines } from './mldash-records.js';
+export { readRunForMldash } from './mldash-store.js';
 export type { MldashTemplate } from './mldash-template.js';
 export { MLDASH_LABELS, parseTemplate, writtenAsInteger } from './mldash-template.js';
 export type { ParsedLine } from './parse-json-line.js';
