@@ -1,0 +1,241 @@
+import type {
+  ApiChart,
+  ApiChartQuery,
+  ApiErrorBody,
+  ApiLogLine,
+  ApiProject,
+  ApiRun,
+  ApiSeries,
+  ApiSummary,
+  LiveServerMessage,
+} from '@trainscope/client';
+import type { ChartRead, DataSource, LiveHandle, LiveHandlers, LivePoints, RunQuery } from './data-source.js';
+import { chartFromWire, decodeWireColumn } from './wire.js';
+
+/** An API answer that was not a success. */
+export class ServerError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly url: string;
+
+  constructor(status: number, code: string, message: string, url: string) {
+    super(`${message} (${status} ${code} from ${url})`);
+    this.name = 'ServerError';
+    this.status = status;
+    this.code = code;
+    this.url = url;
+  }
+}
+
+/** Options of `ServerSource`. */
+export interface ServerSourceOptions {
+  /** Base URL of the server, e.g. `http://127.0.0.1:7070`. */
+  url: string;
+  /** API key, sent as `Authorization: Api-Key <key>` (and as a WebSocket subprotocol). @default none */
+  apiKey?: string;
+  /** Delay before a dropped live connection is opened again, in ms. @default 1000 */
+  reconnectMs?: number;
+}
+
+interface Listener {
+  handlers: LiveHandlers;
+  series: Set<number>;
+  runs: Set<string>;
+}
+
+/**
+ * Reads a trainscope server over HTTP (`/api/v1`) and follows it over one shared WebSocket
+ * (`/api/v1/live`): every chart on a page shares the socket, and each series is subscribed
+ * from the number of points its chart already holds, so history is never sent twice.
+ */
+export class ServerSource implements DataSource {
+  readonly url: string;
+  readonly #apiKey: string | undefined;
+  readonly #reconnectMs: number;
+  #socket: WebSocket | null = null;
+  #open = false;
+  readonly #listeners = new Set<Listener>();
+  /** Points held per live series (the cursor a reconnect resumes from). */
+  readonly #cursor = new Map<number, number>();
+  readonly #runs = new Set<string>();
+  #closed = false;
+
+  constructor(options: ServerSourceOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.#apiKey = options.apiKey;
+    this.#reconnectMs = options.reconnectMs ?? 1000;
+  }
+
+  async #get<T>(path: string): Promise<T> {
+    const url = `${this.url}/api/v1${path}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#apiKey) headers['authorization'] = `Api-Key ${this.#apiKey}`;
+    const response = await fetch(url, { headers });
+    if (!response.ok) {
+      let code = 'http_error';
+      let message = response.statusText;
+      try {
+        const body = (await response.json()) as ApiErrorBody;
+        code = body.error.code;
+        message = body.error.message;
+      } catch {
+        // Not a JSON error body; keep the status text.
+      }
+      throw new ServerError(response.status, code, message, url);
+    }
+    return (await response.json()) as T;
+  }
+
+  async listProjects(): Promise<ApiProject[]> {
+    return (await this.#get<{ projects: ApiProject[] }>('/projects')).projects;
+  }
+
+  async listRuns(query: RunQuery = {}): Promise<ApiRun[]> {
+    const params = new URLSearchParams();
+    if (query.project) params.set('project', query.project);
+    if (query.status) params.set('status', query.status);
+    if (query.summaries?.length) params.set('summaries', query.summaries.join(','));
+    params.set('limit', String(query.limit ?? 1000));
+    return (await this.#get<{ runs: ApiRun[] }>(`/runs?${params}`)).runs;
+  }
+
+  getRun(runId: string): Promise<ApiRun> {
+    return this.#get<ApiRun>(`/runs/${encodeURIComponent(runId)}`);
+  }
+
+  async listSeries(runId: string): Promise<ApiSeries[]> {
+    return (await this.#get<{ series: ApiSeries[] }>(`/runs/${encodeURIComponent(runId)}/series`)).series;
+  }
+
+  getSeries(seriesId: number): Promise<ApiSeries> {
+    return this.#get<ApiSeries>(`/series/${seriesId}`);
+  }
+
+  async summaries(runId: string, seriesIds?: number[]): Promise<ApiSummary[]> {
+    const q = seriesIds?.length ? `?series=${seriesIds.join(',')}` : '';
+    return (await this.#get<{ summaries: ApiSummary[] }>(`/runs/${encodeURIComponent(runId)}/summaries${q}`)).summaries;
+  }
+
+  async chart(seriesId: number, query: ApiChartQuery): Promise<ChartRead> {
+    const params = new URLSearchParams({ width: String(query.width), format: 'json' });
+    if (query.start !== undefined) params.set('start', String(query.start));
+    if (query.end !== undefined) params.set('end', String(query.end));
+    if (query.axis) params.set('axis', query.axis);
+    return chartFromWire(await this.#get<ApiChart>(`/series/${seriesId}/chart?${params}`));
+  }
+
+  async logs(runId: string, tail: number): Promise<ApiLogLine[]> {
+    return (await this.#get<{ logs: ApiLogLine[] }>(`/runs/${encodeURIComponent(runId)}/logs?tail=${tail}`)).logs;
+  }
+
+  subscribe(request: { series?: Record<number, number>; runs?: string[] }, handlers: LiveHandlers): LiveHandle {
+    const listener: Listener = { handlers, series: new Set(), runs: new Set(request.runs ?? []) };
+    this.#listeners.add(listener);
+    const add = (series: Record<number, number>) => {
+      const fresh: Record<number, number> = {};
+      for (const [id, cursor] of Object.entries(series)) {
+        const seriesId = Number(id);
+        listener.series.add(seriesId);
+        if (!this.#cursor.has(seriesId)) {
+          this.#cursor.set(seriesId, cursor);
+          fresh[seriesId] = cursor;
+        }
+      }
+      this.#send({ series: fresh });
+    };
+    const runs = (request.runs ?? []).filter((r) => !this.#runs.has(r));
+    for (const r of runs) this.#runs.add(r);
+    if (request.series) add(request.series);
+    if (runs.length > 0) this.#send({ runs });
+    return {
+      add,
+      close: () => {
+        this.#listeners.delete(listener);
+        if (this.#listeners.size === 0) this.close();
+      },
+    };
+  }
+
+  /** Closes the live socket. */
+  close(): void {
+    this.#closed = true;
+    this.#socket?.close();
+    this.#socket = null;
+    this.#open = false;
+    this.#cursor.clear();
+    this.#runs.clear();
+  }
+
+  #send(message: { series?: Record<number, number>; runs?: string[] }): void {
+    this.#closed = false;
+    if (!this.#socket) {
+      this.#connect();
+      return;
+    }
+    if (!this.#open) return; // The open handler subscribes everything held.
+    if (Object.keys(message.series ?? {}).length === 0 && !message.runs?.length) return;
+    this.#socket.send(JSON.stringify({ type: 'subscribe', ...message }));
+  }
+
+  #connect(): void {
+    const wsUrl = `${this.url.replace(/^http/, 'ws')}/api/v1/live`;
+    const protocols = ['trainscope'];
+    if (this.#apiKey) protocols.push(`api-key.${this.#apiKey}`);
+    const socket = new WebSocket(wsUrl, protocols);
+    this.#socket = socket;
+    socket.onopen = () => {
+      this.#open = true;
+      socket.send(
+        JSON.stringify({ type: 'subscribe', series: Object.fromEntries(this.#cursor), runs: [...this.#runs] }),
+      );
+    };
+    socket.onmessage = (event) => {
+      if (typeof event.data === 'string') this.#receive(event.data);
+    };
+    socket.onclose = () => {
+      if (this.#socket !== socket) return;
+      this.#socket = null;
+      this.#open = false;
+      if (!this.#closed && this.#listeners.size > 0) setTimeout(() => this.#reconnect(), this.#reconnectMs);
+    };
+  }
+
+  #reconnect(): void {
+    if (!this.#closed && !this.#socket && this.#listeners.size > 0) this.#connect();
+  }
+
+  #receive(text: string): void {
+    let message: LiveServerMessage;
+    try {
+      message = JSON.parse(text) as LiveServerMessage;
+    } catch {
+      return;
+    }
+    if (message.type === 'run') {
+      for (const l of this.#listeners) if (l.runs.has(message.run.id)) l.handlers.onRun?.(message.run);
+      return;
+    }
+    if (message.type !== 'delta') return;
+    const points: LivePoints[] = [];
+    for (const d of message.deltas) {
+      const held = this.#cursor.get(d.series) ?? 0;
+      const end = d.from + d.value.length;
+      if (end <= held) continue;
+      const skip = Math.max(0, held - d.from);
+      points.push({
+        seriesId: d.series,
+        runId: d.run,
+        from: d.from + skip,
+        x: Float64Array.from(d.x.slice(skip)),
+        time: Float64Array.from(d.time.slice(skip)),
+        value: decodeWireColumn(d.value.slice(skip)),
+      });
+      this.#cursor.set(d.series, end);
+    }
+    if (points.length === 0) return;
+    for (const l of this.#listeners) {
+      const mine = points.filter((p) => l.series.has(p.seriesId) || l.runs.has(p.runId));
+      if (mine.length > 0) l.handlers.onDelta(mine);
+    }
+  }
+}

@@ -1,0 +1,883 @@
+import type { ApiSeries } from '@trainscope/client';
+import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
+import uPlot from 'uplot';
+import { BucketTrace, pixelExpFor } from './bucket-trace.js';
+import type { AxisScaleInfo, ChartInput, LineData } from './chart-input.js';
+import { isM4Data } from './chart-input.js';
+import { chartCsv } from './csv.js';
+import type { DataSource, LiveHandle, LivePoints } from './data-source.js';
+import { timeWeightedEma } from './ema.js';
+import { formatValue } from './format.js';
+import { type PlotTrace, plotData, plotOptions, type TraceSlots } from './plot-model.js';
+import { ServerSource } from './server-source.js';
+import { resolvedColors, themeStyles } from './theme.js';
+import { traceVertices } from './trace-vertices.js';
+import { uplotStyles } from './uplot-styles.js';
+import { axisTransform, parseXAxisMode, storeAxis, type XAxisMode } from './x-axis.js';
+
+interface Trace {
+  key: string;
+  label: string;
+  unit: string | undefined;
+  scale: AxisScaleInfo | undefined;
+  xScale: AxisScaleInfo | undefined;
+  progress: boolean;
+  color: string | undefined;
+  visible: boolean;
+  buckets: BucketTrace;
+  /** Raw points handed in (refined from on zoom). */
+  raw: { x: ArrayLike<number>; y: ArrayLike<number> } | null;
+  /** Series read from a source. */
+  seriesId: number | null;
+  /** Axis units of the chart read the buckets came from. */
+  last: number;
+}
+
+/** Detail of `ts-range-change`: the visible x range in display units, or null when zoomed out. */
+export interface RangeChangeDetail {
+  range: [number, number] | null;
+}
+
+const BUCKETS_PER_PIXEL_LIMIT = 2;
+
+/**
+ * `<ts-chart>`: one chart of one or more series, drawn with uPlot on a canvas. Takes data handed
+ * in (`.data`) or reads a server (`server`, `series` / `runs` + `metric`), asking for M4 chart
+ * reads sized to its own pixel width, refining on zoom, and appending live points from the
+ * WebSocket without reading history again.
+ *
+ * @fires ts-range-change - the visible x range changed (zoom, pan, reset); detail `RangeChangeDetail`
+ * @fires ts-toggle - a legend entry was switched; detail `{ key, visible }`
+ * @fires ts-rendered - the plot was drawn with new data; detail `{ points }` (vertices drawn)
+ * @fires ts-error - reading the server failed; detail `{ error }`
+ */
+export class TsChart extends LitElement {
+  static override properties = {
+    server: { type: String },
+    apiKey: { type: String, attribute: 'api-key' },
+    series: { type: String },
+    runs: { type: String },
+    metric: { type: String },
+    xAxis: { type: String, attribute: 'x-axis' },
+    logX: { type: Boolean, attribute: 'log-x' },
+    logY: { type: Boolean, attribute: 'log-y' },
+    smoothing: { type: Number },
+    heading: { type: String },
+    height: { type: Number },
+    noLive: { type: Boolean, attribute: 'no-live' },
+    noBand: { type: Boolean, attribute: 'no-band' },
+    data: { attribute: false },
+    source: { attribute: false },
+    _hover: { state: true },
+    _error: { state: true },
+    _progress: { state: true },
+  };
+
+  static override styles = [
+    themeStyles,
+    uplotStyles,
+    css`
+      :host {
+        display: block;
+        position: relative;
+        border: 1px solid var(--_border);
+        border-radius: 6px;
+        padding: 8px;
+        box-sizing: border-box;
+      }
+      header {
+        display: flex;
+        align-items: center;
+        gap: 8px;
+        min-height: 24px;
+      }
+      h3 {
+        font-size: 13px;
+        font-weight: 600;
+        margin: 0;
+        flex: 1;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      button {
+        font: inherit;
+        font-size: 12px;
+        color: var(--_muted);
+        background: transparent;
+        border: 1px solid var(--_border);
+        border-radius: 4px;
+        padding: 1px 6px;
+        cursor: pointer;
+      }
+      button:hover {
+        color: var(--_fg);
+      }
+      .plot {
+        width: 100%;
+        position: relative;
+      }
+      .legend {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 4px 12px;
+        margin-top: 4px;
+      }
+      .legend button {
+        border: none;
+        padding: 0;
+        display: inline-flex;
+        align-items: center;
+        gap: 4px;
+        color: var(--_fg);
+      }
+      .legend button[aria-pressed='false'] {
+        opacity: 0.4;
+      }
+      .swatch {
+        width: 10px;
+        height: 10px;
+        border-radius: 2px;
+        display: inline-block;
+      }
+      .value {
+        font-family: var(--_mono);
+        color: var(--_muted);
+      }
+      .nonfinite {
+        color: var(--_nan);
+        font-family: var(--_mono);
+      }
+      .readout {
+        font-family: var(--_mono);
+        color: var(--_muted);
+        font-size: 12px;
+      }
+      .error {
+        color: var(--_nan);
+        font-size: 12px;
+      }
+      .progress {
+        display: grid;
+        grid-template-columns: minmax(80px, max-content) 1fr max-content;
+        gap: 6px 10px;
+        align-items: center;
+        margin: 6px 0;
+      }
+      .bar {
+        height: 10px;
+        border-radius: 5px;
+        background: var(--_grid);
+        overflow: hidden;
+      }
+      .bar > div {
+        height: 100%;
+        background: var(--_accent);
+      }
+    `,
+  ];
+
+  /** Base URL of a trainscope server; the chart reads `series` (or `runs` + `metric`) from it. */
+  declare server: string | undefined;
+  /** API key for the server. @default none */
+  declare apiKey: string | undefined;
+  /** Comma-separated series ids to draw (several runs may be mixed to compare them). */
+  declare series: string | undefined;
+  /** Comma-separated run ids; with `metric`, draws that series of every run. */
+  declare runs: string | undefined;
+  /** Series name drawn for each of `runs`. */
+  declare metric: string | undefined;
+  /** x axis: `step`, `epoch`, `relative` (seconds since start) or `wall` (clock time). @default 'step' */
+  declare xAxis: string;
+  /** Logarithmic x axis. @default false */
+  declare logX: boolean;
+  /** Logarithmic y axis (values <= 0 become gaps). @default false */
+  declare logY: boolean;
+  /** Time-weighted EMA smoothing factor, 0 (off) to 0.999; the raw line stays, faint. @default 0 */
+  declare smoothing: number;
+  /** Title shown above the plot. @default the series names */
+  declare heading: string | undefined;
+  /** Plot height in CSS pixels. @default 220 */
+  declare height: number;
+  /** Do not follow live points from the server. @default false */
+  declare noLive: boolean;
+  /** Do not draw the min/max band of busy pixel columns. @default false */
+  declare noBand: boolean;
+  /** Data handed in: raw columns or M4 buckets per trace. @default [] */
+  declare data: ChartInput[];
+  /** Where to read from instead of `server`: any `DataSource` (a `ServerSource`, a `MemorySource`). */
+  declare source: DataSource | undefined;
+  declare _hover: { x: string; values: Map<string, string> } | null;
+  declare _error: string | null;
+  declare _progress: { key: string; label: string; value: number; upper: number }[];
+
+  #traces: Trace[] = [];
+  #plot: uPlot | null = null;
+  #slots: TraceSlots[] = [];
+  #plotTraces: PlotTrace[] = [];
+  #view: [number, number] | null = null;
+  #applying = false;
+  #resize: ResizeObserver | null = null;
+  #plotWidth = 0;
+  #live: LiveHandle | null = null;
+  #ownSource: ServerSource | null = null;
+  #loadSeq = 0;
+  #origin = 0;
+  #frame = 0;
+  #refineTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor() {
+    super();
+    this.xAxis = 'step';
+    this.logX = false;
+    this.logY = false;
+    this.smoothing = 0;
+    this.height = 220;
+    this.noLive = false;
+    this.noBand = false;
+    this.data = [];
+    this._hover = null;
+    this._error = null;
+    this._progress = [];
+  }
+
+  /** The uPlot instance (for tests and advanced embedding), once drawn. */
+  get plot(): uPlot | null {
+    return this.#plot;
+  }
+
+  /** The visible x range in display units, or null when showing everything. */
+  get range(): [number, number] | null {
+    return this.#view;
+  }
+
+  /** Points held per trace (raw points represented by the buckets). */
+  get pointCounts(): Record<string, number> {
+    return Object.fromEntries(this.#traces.map((t) => [t.key, t.buckets.pointCount()]));
+  }
+
+  /** Bucket exponent per trace: 2^exp axis units per bucket (smaller = finer). */
+  get resolution(): Record<string, number> {
+    return Object.fromEntries(this.#traces.map((t) => [t.key, t.buckets.exp]));
+  }
+
+  get #mode(): XAxisMode {
+    return parseXAxisMode(this.xAxis);
+  }
+
+  get #source(): DataSource | null {
+    if (this.source) return this.source;
+    if (!this.server) return null;
+    if (!this.#ownSource || this.#ownSource.url !== this.server.replace(/\/+$/, '')) {
+      this.#ownSource?.close();
+      this.#ownSource = new ServerSource({ url: this.server, ...(this.apiKey ? { apiKey: this.apiKey } : {}) });
+    }
+    return this.#ownSource;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#resize = new ResizeObserver(() => this.#onResize());
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#resize?.disconnect();
+    this.#resize = null;
+    this.#live?.close();
+    this.#live = null;
+    this.#plot?.destroy();
+    this.#plot = null;
+    cancelAnimationFrame(this.#frame);
+    this.#loadSeq++;
+  }
+
+  override firstUpdated(): void {
+    const el = this.renderRoot.querySelector('.plot');
+    if (el) this.#resize?.observe(el);
+  }
+
+  override updated(changed: PropertyValues<this>): void {
+    const sourceKeys = ['server', 'apiKey', 'series', 'runs', 'metric', 'source'] as const;
+    if (changed.has('xAxis') && (this.source || this.server)) {
+      this.#view = null;
+      void this.#load();
+      return;
+    }
+    if (sourceKeys.some((k) => changed.has(k as keyof TsChart)) && (this.source || this.server)) {
+      this.#view = null;
+      void this.#load();
+      return;
+    }
+    if (changed.has('data') && !(this.source || this.server)) {
+      this.#view = null;
+      this.#fromData();
+      return;
+    }
+    if (
+      changed.has('logX') ||
+      changed.has('logY') ||
+      changed.has('smoothing') ||
+      changed.has('height') ||
+      changed.has('noBand') ||
+      changed.has('xAxis')
+    ) {
+      if (changed.has('xAxis')) this.#fromData();
+      else this.#redraw(true);
+    }
+  }
+
+  override render() {
+    const title = this.heading ?? this.#traces.map((t) => t.label).join(', ');
+    return html`
+      <header>
+        <h3 title=${title}>${title}</h3>
+        <span class="readout">${this._hover ? this._hover.x : ''}</span>
+        ${this.#view ? html`<button @click=${() => this.resetZoom()} title="Show everything">reset</button>` : nothing}
+        <button @click=${() => this.downloadCsv()} title="Export the visible data as CSV">CSV</button>
+        <button @click=${() => this.downloadPng()} title="Export the chart as PNG">PNG</button>
+      </header>
+      ${this._error ? html`<div class="error" role="alert">${this._error}</div>` : nothing}
+      ${
+        this._progress.length
+          ? html`<div class="progress">
+            ${this._progress.map(
+              (p) => html`<span>${p.label}</span>
+                <div class="bar" role="progressbar" aria-label=${p.label} aria-valuenow=${p.value} aria-valuemin="0"
+                  aria-valuemax=${p.upper}>
+                  <div style="width:${Math.max(0, Math.min(100, (100 * p.value) / p.upper))}%"></div>
+                </div>
+                <span class="value">${formatValue((100 * p.value) / p.upper)}%</span>`,
+            )}
+          </div>`
+          : nothing
+      }
+      <div class="plot" @wheel=${this.#onWheel} @dblclick=${() => this.resetZoom()}></div>
+      <div class="legend">
+        ${this.#traces
+          .filter((t) => !t.progress)
+          .map((t, i) => {
+            const nonFinite = this.#plotTraces[i]?.vertices.marks.length ?? 0;
+            return html`<button aria-pressed=${t.visible ? 'true' : 'false'} data-key=${t.key}
+              @click=${() => this.toggle(t.key)}>
+              <span class="swatch" style="background:${this.#plotTraces[i]?.color ?? 'gray'}"></span>
+              <span>${t.label}</span>
+              <span class="value">${this._hover?.values.get(t.key) ?? ''}</span>
+              ${nonFinite > 0 ? html`<span class="nonfinite" title="NaN / Inf values in view">⚠ ${nonFinite}</span>` : nothing}
+            </button>`;
+          })}
+      </div>
+    `;
+  }
+
+  /** Shows or hides a trace (as a legend click does). */
+  toggle(key: string, visible?: boolean): void {
+    const i = this.#traces.findIndex((t) => t.key === key);
+    const t = this.#traces[i];
+    if (!t) return;
+    t.visible = visible ?? !t.visible;
+    const plotIndex = this.#traces.filter((x) => !x.progress).indexOf(t);
+    const slot = this.#slots[plotIndex];
+    const pt = this.#plotTraces[plotIndex];
+    if (pt) pt.visible = t.visible;
+    if (slot && this.#plot) {
+      for (const idx of [slot.line, slot.smooth, slot.hi, slot.lo]) {
+        if (idx !== null) this.#plot.setSeries(idx, { show: t.visible });
+      }
+    }
+    this.requestUpdate();
+    this.dispatchEvent(
+      new CustomEvent('ts-toggle', { detail: { key, visible: t.visible }, bubbles: true, composed: true }),
+    );
+  }
+
+  /** Zooms to an x range in display units (and reads finer data for it). */
+  setRange(min: number, max: number): void {
+    if (!this.#plot || !(max > min)) return;
+    this.#plot.setScale('x', { min, max });
+  }
+
+  /** Shows the whole x range again. */
+  resetZoom(): void {
+    if (this.#view === null) return;
+    this.#view = null;
+    this.#scheduleRefine();
+    this.dispatchEvent(new CustomEvent('ts-range-change', { detail: { range: null }, bubbles: true, composed: true }));
+    this.requestUpdate();
+  }
+
+  /** The visible data as CSV (`series,x,value`, NaN/Infinity spelled out). */
+  exportCsv(): string {
+    const u = this.#plot;
+    const min = u?.scales['x']?.min ?? Number.NEGATIVE_INFINITY;
+    const max = u?.scales['x']?.max ?? Number.POSITIVE_INFINITY;
+    return chartCsv(
+      this.#plotTraces.filter((t) => t.visible).map((t) => ({ label: t.label, x: t.vertices.x, y: t.vertices.v })),
+      min,
+      max,
+    );
+  }
+
+  /** The chart (plot with axes) as a PNG blob. */
+  exportPng(): Promise<Blob> {
+    const canvas = this.#plot?.ctx.canvas;
+    if (!canvas) return Promise.reject(new Error('Nothing is drawn yet.'));
+    return new Promise((resolve, reject) =>
+      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('The canvas could not be encoded.'))), 'image/png'),
+    );
+  }
+
+  /** Saves `exportCsv()` as a file. */
+  downloadCsv(): void {
+    this.#download(new Blob([this.exportCsv()], { type: 'text/csv' }), 'csv');
+  }
+
+  /** Saves `exportPng()` as a file. */
+  async downloadPng(): Promise<void> {
+    this.#download(await this.exportPng(), 'png');
+  }
+
+  #download(blob: Blob, ext: string): void {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `${(this.heading ?? this.#traces[0]?.label ?? 'chart').replace(/[^\w.-]+/g, '_')}.${ext}`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }
+
+  /** Pixel width the chart reads are sized to (device pixels of the plot area). */
+  #readWidth(): number {
+    const u = this.#plot;
+    if (u) return Math.max(1, Math.round(u.bbox.width));
+    const el = this.renderRoot.querySelector('.plot') as HTMLElement | null;
+    const css = el?.clientWidth || this.clientWidth || 600;
+    return Math.max(1, Math.round((css - 70) * devicePixelRatio));
+  }
+
+  // ---- data handed in -------------------------------------------------------------------------
+
+  #fromData(): void {
+    const mode = this.#mode;
+    const axisTime = storeAxis(mode) === 'time';
+    const width = this.#readWidth();
+    const previous = new Map(this.#traces.map((t) => [t.key, t.visible]));
+    let origin = Number.POSITIVE_INFINITY;
+    const traces: Trace[] = [];
+    for (const input of this.data ?? []) {
+      const key = input.key ?? input.label;
+      const base = {
+        key,
+        label: input.label,
+        unit: input.unit,
+        scale: input.scale,
+        xScale: input.xScale,
+        progress: input.progress ?? input.scale?.progress ?? false,
+        color: input.color,
+        visible: previous.get(key) ?? true,
+        seriesId: null,
+        last: Number.NaN,
+      };
+      if (isM4Data(input)) {
+        traces.push({
+          ...base,
+          raw: null,
+          buckets: BucketTrace.fromColumns(input.chart.pixelExp, input.chart.buckets),
+        });
+        continue;
+      }
+      const line = input as LineData;
+      const x = axisTime ? (line.time ?? line.x) : line.x;
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i] as number;
+        if (v < origin) origin = v;
+      }
+      const raw = { x, y: line.y };
+      traces.push({ ...base, raw, buckets: bucketRaw(raw, width, null) });
+    }
+    this.#origin = Number.isFinite(origin) ? origin : 0;
+    this.#traces = traces;
+    this.#redraw(true);
+  }
+
+  // ---- data from a source ---------------------------------------------------------------------
+
+  async #load(): Promise<void> {
+    const source = this.#source;
+    if (!source) return;
+    const seq = ++this.#loadSeq;
+    this.#live?.close();
+    this.#live = null;
+    this._error = null;
+    try {
+      const infos = await this.#resolveSeries(source);
+      if (seq !== this.#loadSeq) return;
+      const mode = this.#mode;
+      const axis = storeAxis(mode);
+      const runIds = [...new Set(infos.map((s) => s.run_id))];
+      const runs = await Promise.all(runIds.map((id) => source.getRun(id)));
+      const runName = new Map(runs.map((r) => [r.id, r.name || r.id]));
+      const starts = runs.map((r) => Date.parse(r.started_at ?? r.created_at)).filter(Number.isFinite);
+      this.#origin = starts.length ? Math.min(...starts) : 0;
+      const counts = new Map<number, number>();
+      for (const runId of runIds) {
+        const ids = infos.filter((s) => s.run_id === runId).map((s) => s.id);
+        for (const s of await source.summaries(runId, ids)) counts.set(s.series_id, s.count);
+      }
+      const width = this.#readWidth();
+      const reads = await Promise.all(infos.map((s) => source.chart(s.id, { width, axis })));
+      if (seq !== this.#loadSeq) return;
+      const previous = new Map(this.#traces.map((t) => [t.key, t.visible]));
+      this.#traces = infos.map((s, i) => {
+        const read = reads[i] as (typeof reads)[number];
+        const key = String(s.id);
+        const label = runIds.length > 1 ? `${runName.get(s.run_id)}: ${s.name}` : s.name;
+        return {
+          key,
+          label,
+          unit: s.unit ?? undefined,
+          scale: s.scale ?? undefined,
+          xScale: s.x_scale ?? undefined,
+          progress: s.type === 'progress' || s.scale?.progress === true,
+          color: undefined,
+          visible: previous.get(key) ?? true,
+          buckets: BucketTrace.fromColumns(read.pixelExp, read.buckets),
+          raw: null,
+          seriesId: s.id,
+          last: read.last ? (axis === 'x' ? read.last.x : read.last.time) : Number.NaN,
+        };
+      });
+      this.#view = null;
+      this.#redraw(true);
+      if (!this.noLive) {
+        const cursors: Record<number, number> = {};
+        for (const s of infos) cursors[s.id] = counts.get(s.id) ?? 0;
+        this.#live = source.subscribe({ series: cursors }, { onDelta: (points) => this.#onLive(points) });
+      }
+    } catch (error) {
+      if (seq !== this.#loadSeq) return;
+      this._error = error instanceof Error ? error.message : String(error);
+      this.dispatchEvent(new CustomEvent('ts-error', { detail: { error }, bubbles: true, composed: true }));
+    }
+  }
+
+  async #resolveSeries(source: DataSource): Promise<ApiSeries[]> {
+    const ids = (this.series ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n >= 0);
+    const out = await Promise.all(ids.map((id) => source.getSeries(id)));
+    if (this.runs && this.metric) {
+      const runIds = this.runs
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const runId of runIds) {
+        const found = (await source.listSeries(runId)).find((s) => s.name === this.metric);
+        if (found) out.push(found);
+      }
+    }
+    return out;
+  }
+
+  #onLive(points: LivePoints[]): void {
+    const axisTime = storeAxis(this.#mode) === 'time';
+    const width = this.#readWidth();
+    for (const p of points) {
+      const trace = this.#traces.find((t) => t.seriesId === p.seriesId);
+      if (!trace) continue;
+      const xs = axisTime ? p.time : p.x;
+      for (let i = 0; i < xs.length; i++) trace.buckets.addPoint(xs[i] as number, p.value[i] as number);
+      keepCoarse(trace.buckets, width, this.#view);
+    }
+    this.#scheduleDraw();
+  }
+
+  // ---- zoom -----------------------------------------------------------------------------------
+
+  #onScale(u: uPlot): void {
+    if (this.#applying) return;
+    const min = u.scales['x']?.min;
+    const max = u.scales['x']?.max;
+    if (min === undefined || max === undefined || min === null || max === null) return;
+    this.#view = [min, max];
+    this.dispatchEvent(
+      new CustomEvent<RangeChangeDetail>('ts-range-change', {
+        detail: { range: [min, max] },
+        bubbles: true,
+        composed: true,
+      }),
+    );
+    this.requestUpdate();
+    this.#scheduleRefine();
+  }
+
+  #onWheel = (event: WheelEvent): void => {
+    const u = this.#plot;
+    if (!u || !event.ctrlKey) return;
+    event.preventDefault();
+    const min = u.scales['x']?.min ?? 0;
+    const max = u.scales['x']?.max ?? 1;
+    const at = u.posToVal(event.offsetX - u.bbox.left / devicePixelRatio, 'x');
+    const factor = event.deltaY > 0 ? 1.25 : 0.8;
+    this.setRange(at - (at - min) * factor, at + (max - at) * factor);
+  };
+
+  #scheduleRefine(): void {
+    if (this.#refineTimer) clearTimeout(this.#refineTimer);
+    this.#refineTimer = setTimeout(() => {
+      this.#refineTimer = null;
+      void this.#refine();
+    }, 0);
+  }
+
+  /** Reads (or re-buckets) the data of the visible range at this chart's pixel width. */
+  async #refine(): Promise<void> {
+    const width = this.#readWidth();
+    const transform = axisTransform(this.#mode, this.#origin);
+    const view = this.#view;
+    const range = view ? ([transform.fromDisplay(view[0]), transform.fromDisplay(view[1])] as const) : null;
+    const source = this.#source;
+    if (source && this.#traces.some((t) => t.seriesId !== null)) {
+      const seq = ++this.#loadSeq;
+      const axis = storeAxis(this.#mode);
+      const reads = await Promise.all(
+        this.#traces.map((t) =>
+          t.seriesId === null
+            ? null
+            : source.chart(t.seriesId, { width, axis, ...(range ? { start: range[0], end: range[1] } : {}) }),
+        ),
+      );
+      // A live load started meanwhile keeps its seq; only drop answers overtaken by a newer read.
+      if (seq !== this.#loadSeq) return;
+      this.#loadSeq = seq;
+      this.#traces.forEach((t, i) => {
+        const read = reads[i];
+        if (!read) return;
+        const fresh = BucketTrace.fromColumns(read.pixelExp, read.buckets);
+        // Keep live points that arrived after the read's end (they are not in it).
+        const held = t.buckets.columns;
+        for (let b = 0; b < t.buckets.length; b++) {
+          if ((held.firstX[b] as number) > read.end) {
+            mergeBucketPoints(fresh, held, b);
+          }
+        }
+        t.buckets = fresh;
+      });
+    } else {
+      for (const t of this.#traces) if (t.raw) t.buckets = bucketRaw(t.raw, width, range);
+    }
+    this.#redraw(false);
+  }
+
+  // ---- drawing --------------------------------------------------------------------------------
+
+  #onResize(): void {
+    const el = this.renderRoot.querySelector('.plot') as HTMLElement | null;
+    const w = el?.clientWidth ?? 0;
+    if (w === 0 || w === this.#plotWidth) return;
+    const grew = w > this.#plotWidth * 1.25;
+    this.#plotWidth = w;
+    if (this.#plot) {
+      this.#plot.setSize({ width: w, height: this.height });
+      if (grew) this.#scheduleRefine();
+    } else {
+      this.#redraw(true);
+    }
+  }
+
+  #scheduleDraw(): void {
+    if (this.#frame) return;
+    this.#frame = requestAnimationFrame(() => {
+      this.#frame = 0;
+      this.#redraw(false);
+    });
+  }
+
+  #redraw(rebuild: boolean): void {
+    const el = this.renderRoot.querySelector('.plot') as HTMLElement | null;
+    if (!el) return;
+    const width = el.clientWidth || this.#plotWidth;
+    if (width === 0) return;
+    this.#plotWidth = width;
+    const colors = resolvedColors(this);
+    const transform = axisTransform(this.#mode, this.#origin);
+    const view = this.#view;
+    const range = view ? [transform.fromDisplay(view[0]), transform.fromDisplay(view[1])] : null;
+    const plotted = this.#traces.filter((t) => !t.progress);
+    this._progress = this.#traces
+      .filter((t) => t.progress)
+      .map((t) => ({ key: t.key, label: t.label, value: lastValue(t.buckets), upper: t.scale?.upper ?? 1 }));
+    let paletteIndex = 0;
+    const previousSlots = this.#slots;
+    this.#plotTraces = plotted.map((t) => {
+      const vertices = traceVertices(t.buckets, {
+        toDisplay: transform.toDisplay,
+        logY: this.logY,
+        bandMin: this.noBand ? Number.POSITIVE_INFINITY : 3,
+        ...(range ? { min: range[0], max: range[1] } : {}),
+      });
+      const color = t.color ?? colors.palette[paletteIndex++ % colors.palette.length] ?? '#0969da';
+      return {
+        key: t.key,
+        label: t.label,
+        color,
+        scaleKey: `y:${t.scale?.name ?? t.unit ?? ''}`,
+        scale: t.scale,
+        unit: t.unit,
+        visible: t.visible,
+        vertices,
+        smooth: this.smoothing > 0 ? timeWeightedEma(vertices.x, vertices.y, this.smoothing) : null,
+      };
+    });
+    const { data, slots } = plotData(this.#plotTraces);
+    this.#slots = slots;
+    const structureChanged =
+      previousSlots.length !== slots.length ||
+      slots.some((s, i) => s.smooth !== previousSlots[i]?.smooth) ||
+      this.#plot?.series.length !== data.length;
+    this.#applying = true;
+    try {
+      if (!this.#plot || rebuild || structureChanged) {
+        this.#plot?.destroy();
+        el.replaceChildren();
+        if (plotted.length === 0) {
+          this.#plot = null;
+        } else {
+          const options = plotOptions(
+            this.#plotTraces,
+            slots,
+            {
+              mode: this.#mode,
+              logX: this.logX,
+              logY: this.logY,
+              smoothing: this.smoothing,
+              width,
+              height: this.height,
+              xScale: plotted.find((t) => t.xScale)?.xScale,
+              colors,
+            },
+            {
+              onScale: (u) => this.#onScale(u),
+              onCursor: (u) => this.#onCursor(u),
+              marks: () =>
+                this.#plotTraces.map((t) => ({ marks: t.vertices.marks, color: t.color, visible: t.visible })),
+            },
+          );
+          this.#plot = new uPlot(options, data, el);
+          if (view) this.#plot.setScale('x', { min: view[0], max: view[1] });
+        }
+      } else {
+        this.#plot.setData(data, view === null);
+        if (view) this.#plot.setScale('x', { min: view[0], max: view[1] });
+      }
+    } finally {
+      this.#applying = false;
+    }
+    this.requestUpdate();
+    const points = this.#plotTraces.reduce((s, t) => s + t.vertices.x.length, 0);
+    this.dispatchEvent(new CustomEvent('ts-rendered', { detail: { points }, bubbles: true, composed: true }));
+  }
+
+  #onCursor(u: uPlot): void {
+    const idx = u.cursor.idx;
+    if (idx === null || idx === undefined) {
+      if (this._hover) this._hover = null;
+      return;
+    }
+    const x = u.data[0][idx];
+    const values = new Map<string, string>();
+    this.#plotTraces.forEach((t, i) => {
+      const slot = this.#slots[i];
+      if (!slot) return;
+      const xi = x === undefined ? -1 : t.vertices.x.indexOf(x);
+      values.set(t.key, xi >= 0 ? formatValue(t.vertices.v[xi]) : '—');
+    });
+    const mode = this.#mode;
+    const xText =
+      x === undefined
+        ? ''
+        : mode === 'wall'
+          ? new Date(x).toISOString().replace('T', ' ').slice(0, 23)
+          : formatValue(x);
+    this._hover = { x: `x=${xText}`, values };
+  }
+}
+
+function lastValue(b: BucketTrace): number {
+  const c = b.columns;
+  for (let i = b.length - 1; i >= 0; i--) {
+    const v = c.lastV[i] as number;
+    if (Number.isFinite(v)) return v;
+  }
+  return 0;
+}
+
+/** Buckets raw points over a range (everything when null) at a pixel width; one point each side is kept. */
+function bucketRaw(
+  raw: { x: ArrayLike<number>; y: ArrayLike<number> },
+  width: number,
+  range: readonly [number, number] | null,
+): BucketTrace {
+  let lo = range ? range[0] : Number.POSITIVE_INFINITY;
+  let hi = range ? range[1] : Number.NEGATIVE_INFINITY;
+  if (!range) {
+    for (let i = 0; i < raw.x.length; i++) {
+      const x = raw.x[i] as number;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+  }
+  if (!(hi >= lo)) return new BucketTrace(0);
+  const exp = pixelExpFor(hi - lo, width);
+  const trace = new BucketTrace(exp, Math.min(raw.x.length, width * 2));
+  if (!range) {
+    for (let i = 0; i < raw.x.length; i++) trace.addPoint(raw.x[i] as number, raw.y[i] as number);
+    return trace;
+  }
+  let below = -1;
+  let above = -1;
+  for (let i = 0; i < raw.x.length; i++) {
+    const x = raw.x[i] as number;
+    if (x < lo) {
+      if (below < 0 || x > (raw.x[below] as number)) below = i;
+    } else if (x > hi) {
+      if (above < 0 || x < (raw.x[above] as number)) above = i;
+    } else trace.addPoint(x, raw.y[i] as number);
+  }
+  if (below >= 0) trace.addPoint(raw.x[below] as number, raw.y[below] as number);
+  if (above >= 0) trace.addPoint(raw.x[above] as number, raw.y[above] as number);
+  return trace;
+}
+
+/** Coarsens live-grown buckets so the trace stays about one bucket per pixel of its span. */
+function keepCoarse(b: BucketTrace, width: number, view: [number, number] | null): void {
+  if (view !== null || b.length <= width * BUCKETS_PER_PIXEL_LIMIT) return;
+  const c = b.columns;
+  const span = (c.lastX[b.length - 1] as number) - (c.firstX[0] as number);
+  b.coarsen(Math.max(b.exp + 1, pixelExpFor(span, width)));
+}
+
+function mergeBucketPoints(into: BucketTrace, from: BucketTrace['columns'], i: number): void {
+  const pts: [number, number][] = [
+    [from.firstX[i] as number, from.firstV[i] as number],
+    [from.lastX[i] as number, from.lastV[i] as number],
+    [from.minX[i] as number, from.minV[i] as number],
+    [from.maxX[i] as number, from.maxV[i] as number],
+  ];
+  const seen = new Set<number>();
+  for (const [x, v] of pts) {
+    if (Number.isNaN(x) || seen.has(x)) continue;
+    seen.add(x);
+    into.addPoint(x, v);
+  }
+}
+
+if (!customElements.get('ts-chart')) customElements.define('ts-chart', TsChart);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ts-chart': TsChart;
+  }
+}

@@ -1,0 +1,32 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from '@trainscope/core';
+import { createServer } from '@trainscope/server';
+import type { TestProject } from 'vitest/node';
+import { BROWSER_PORT } from '../vitest.config.js';
+import { type Seeded, seedStore } from './seed-store.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    server: string;
+    seeded: Seeded;
+  }
+}
+
+/** Starts a real server over a real store in a temp dir, seeded with a run, for the browser tests. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dir = mkdtempSync(join(tmpdir(), 'trainscope-viewer-'));
+  const store = await Store.open({ dir, flushIntervalMs: 20 });
+  const server = await createServer({
+    store,
+    corsOrigins: [`http://localhost:${BROWSER_PORT}`, `http://127.0.0.1:${BROWSER_PORT}`],
+  });
+  const seeded = await seedStore(store);
+  project.provide('server', server.url);
+  project.provide('seeded', seeded);
+  return async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
