@@ -194,6 +194,40 @@ describe('statsdPlugin', () => {
     }
   });
 
+  it('keeps going when the store refuses a series or a batch', async () => {
+    const plugin = statsdPlugin({ port: 0, flushInterval: 20 });
+    const context = recordingContext();
+    const errors: string[] = [];
+    let failIngest = true;
+    const picky = {
+      ...context,
+      logger: { ...context.logger, error: (message: string) => errors.push(message) },
+      series: (def: Parameters<typeof context.series>[0]) => {
+        if (def.name === 'refused') throw new Error('no');
+        return context.series(def);
+      },
+      ingest: (batch: Parameters<typeof context.ingest>[0]) => {
+        if (failIngest) {
+          failIngest = false;
+          throw new Error('store is busy');
+        }
+        context.ingest(batch);
+      },
+    };
+    await plugin.start(picky);
+    started.push(plugin);
+    const port = plugin.address().udp?.port as number;
+    await sendUdp(port, ['first:1|g']);
+    // The first batch is refused by the store; the next ones land.
+    await until(() => plugin.stats().points === 1, 'the first flush');
+    await sendUdp(port, ['refused:1|g\nkept:2|g']);
+    await until(() => plugin.stats().packets === 2, 'the second packet');
+    await plugin.stop();
+    expect(errors).toEqual(['statsd: the store refused a batch', 'statsd: the store refused a series']);
+    expect(plugin.stats().refused).toEqual({ store_refused: 1 });
+    expect(context.values('kept')).toEqual([2]);
+  });
+
   it('refuses to declare a name outside [A-Za-z0-9_-], naming the bad character', () => {
     expect(() => statsdPlugin({ metrics: ['ok_name', 'train.loss'] })).toThrow(InvalidNameError);
     expect(() => statsdPlugin({ metrics: ['train.loss'] })).toThrow('contains "."');
