@@ -1,0 +1,144 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CliError } from './cli-error.js';
+import type { RunOptions } from './commands/run.js';
+import { type Output, processOutput } from './output.js';
+
+function integer(name: string, min: number, max: number) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
+function positive(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds.');
+  return n;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Builds the `trainscope` program; each action stores its exit code in `result.code`. */
+export function buildProgram(out: Output, result: { code: number }): Command {
+  const program = new Command('trainscope')
+    .description('Local-first training metrics: run a script, capture what it prints and sends, watch it live.')
+    .option('--dir <path>', 'store directory (default: $TRAINSCOPE_DIR or ./.trainscope)')
+    .enablePositionalOptions()
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+    });
+  const dir = () => program.opts<{ dir?: string }>().dir;
+
+  program
+    .command('run')
+    .description('run CMD, pass its output through, and record its metrics, statsd packets and system figures')
+    .usage('[options] -- CMD [ARGS...]')
+    .argument('<command...>', 'the command to run, after --')
+    .option('-p, --project <name>', 'project of the run', 'default')
+    .option('-n, --name <name>', 'name of the run (default: <project>-<id>)')
+    .option('--param <key=value>', 'record a parameter (repeatable)', collect, [])
+    .option('--tag <tag>', 'tag the run (repeatable)', collect, [])
+    .option('--metric <name>', 'declare a statsd metric name; others are refused (repeatable)', collect, [])
+    .option('--port <port>', 'dashboard/API port (default: a free one)', integer('--port', 0, 65535))
+    .option('--host <address>', 'dashboard/API bind address', '127.0.0.1')
+    .option(
+      '--statsd-port <port>',
+      'statsd UDP port (default: 8125, or a free one if taken)',
+      integer('--statsd-port', 0, 65535),
+    )
+    .option('--no-gpu', 'do not sample NVIDIA GPUs')
+    .option(
+      '--system-interval <seconds>',
+      'seconds per stored system sample (mean/min/max of 10 Hz samples)',
+      positive,
+      1,
+    )
+    .passThroughOptions()
+    .action(async (command: string[], options: Omit<RunOptions, 'dir'>) => {
+      const d = dir();
+      const { runCommand } = await import('./commands/run.js');
+      result.code = await runCommand(command, { ...options, ...(d ? { dir: d } : {}) }, out);
+    });
+
+  program
+    .command('serve')
+    .description('serve the dashboard and API for every run in the store')
+    .option('--port <port>', 'port', integer('--port', 0, 65535), 6070)
+    .option('--host <address>', 'bind address (non-loopback needs an API key)', '127.0.0.1')
+    .action(async (options: { port: number; host: string }) => {
+      const d = dir();
+      const { serveCommand } = await import('./commands/serve.js');
+      result.code = await serveCommand({ ...options, ...(d ? { dir: d } : {}) }, out);
+    });
+
+  program
+    .command('ls')
+    .description('list runs with status and key metrics, newest first')
+    .option('--project <name>', 'only this project')
+    .addOption(
+      new Option('--status <status>', 'only runs in this state').choices(['running', 'completed', 'failed', 'stopped']),
+    )
+    .option('--limit <n>', 'at most this many runs', integer('--limit', 1, 100_000), 100)
+    .option('--json', 'print a JSON array (snake_case keys)')
+    .action(async (options: { project?: string; status?: string; limit: number; json?: boolean }) => {
+      const d = dir();
+      const { lsCommand } = await import('./commands/ls.js');
+      result.code = await lsCommand({ ...options, ...(d ? { dir: d } : {}) }, out);
+    });
+
+  program
+    .command('show')
+    .description('summarise a run: status, params, and last/min/max with a sparkline per series')
+    .argument('<run>', 'run id')
+    .option('--json', 'print JSON')
+    .action(async (runId: string, options: { json?: boolean }) => {
+      const d = dir();
+      const { showCommand } = await import('./commands/show.js');
+      result.code = await showCommand(runId, { ...options, ...(d ? { dir: d } : {}) }, out);
+    });
+
+  return program;
+}
+
+/** Runs the CLI with arguments (without `node` and the script) and returns the exit code. */
+export async function main(argv: string[], out: Output = processOutput()): Promise<number> {
+  const result = { code: 0 };
+  const program = buildProgram(out, result);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return result.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0)
+        return 0;
+      return 2;
+    }
+    if (error instanceof CliError) {
+      out.error(`trainscope: ${error.message}`);
+      return error.exitCode;
+    }
+    if (
+      error instanceof Error &&
+      typeof (error as { code?: unknown }).code === 'string' &&
+      error.name.endsWith('Error') &&
+      'value' in error
+    ) {
+      // A typed trainscope error: its message already says what to do.
+      out.error(`trainscope: ${error.message}`);
+      return 1;
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      out.error(`trainscope: ${(error as Error).message}; choose another --port.`);
+      return 1;
+    }
+    out.error(`trainscope: unexpected error: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  }
+}

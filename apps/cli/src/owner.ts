@@ -1,0 +1,31 @@
+import { Store, StoreLockedError } from '@trainscope/core';
+import { createServer, type TrainscopeServer } from '@trainscope/server';
+import { CliError } from './cli-error.js';
+
+export type { Output } from './output.js';
+
+/** Opens the store as its owner and serves it. */
+export async function openOwnedStore(options: {
+  dir: string;
+  port?: number;
+  host?: string;
+}): Promise<{ store: Store; server: TrainscopeServer }> {
+  let store: Store;
+  try {
+    store = await Store.open({ dir: options.dir });
+  } catch (error) {
+    if (error instanceof StoreLockedError) throw new CliError(error.message);
+    throw error;
+  }
+  try {
+    const server = await createServer({
+      store,
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.host !== undefined ? { host: options.host } : {}),
+    });
+    return { store, server };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
