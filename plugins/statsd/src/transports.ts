@@ -79,17 +79,16 @@ export async function openTransports(
     await close();
     throw error;
   }
+  // Read once: a closed socket can no longer say where it was bound.
+  const bound: StatsdAddress = {};
+  if (udp) {
+    bound.udp = udp.address();
+    bound.udpReceiver = batched === undefined ? 'dgram' : 'recvmmsg';
+  }
+  if (tcp) bound.tcp = tcp.address() as AddressInfo;
+  if (options.socketPath !== undefined) bound.socketPath = options.socketPath;
   return {
-    address: () => {
-      const out: StatsdAddress = {};
-      if (udp) {
-        out.udp = udp.address();
-        out.udpReceiver = batched === undefined ? 'dgram' : 'recvmmsg';
-      }
-      if (tcp) out.tcp = tcp.address() as AddressInfo;
-      if (options.socketPath !== undefined) out.socketPath = options.socketPath;
-      return out;
-    },
+    address: () => ({ ...bound }),
     close,
   };
 }

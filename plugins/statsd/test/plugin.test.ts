@@ -169,6 +169,7 @@ describe.each(receivers)('statsdPlugin over UDP read with %s', (udpReceiver) => 
     await plugin.stop();
     await plugin.stop();
     expect(context.values('late')).toEqual([3]);
+    expect(plugin.address().udp?.port).toBeGreaterThan(0);
   });
 });
 
