@@ -40,7 +40,8 @@ export interface PlotSettings {
 
 /** Callbacks the plot reports through. */
 export interface PlotHooks {
-  onScale(u: uPlot): void;
+  /** A range was dragged out on the plot (display units). */
+  onSelect(min: number, max: number): void;
   onCursor(u: uPlot): void;
   marks(): { marks: NonFiniteMark[]; color: string; visible: boolean }[];
 }
@@ -193,11 +194,16 @@ export function plotOptions(
     scales,
     axes,
     legend: { show: false },
-    cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
+    cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 6 } },
     hooks: {
-      setScale: [
-        (u, key) => {
-          if (key === 'x') hooks.onScale(u);
+      setSelect: [
+        (u) => {
+          const { left, width } = u.select;
+          if (width < 2) return;
+          const min = u.posToVal(left, 'x');
+          const max = u.posToVal(left + width, 'x');
+          u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+          hooks.onSelect(min, max);
         },
       ],
       setCursor: [(u) => hooks.onCursor(u)],

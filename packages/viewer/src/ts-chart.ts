@@ -216,7 +216,6 @@ export class TsChart extends LitElement {
   #slots: TraceSlots[] = [];
   #plotTraces: PlotTrace[] = [];
   #view: [number, number] | null = null;
-  #applying = false;
   #resize: ResizeObserver | null = null;
   #plotWidth = 0;
   #live: LiveHandle | null = null;
@@ -277,7 +276,8 @@ export class TsChart extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#resize = new ResizeObserver(() => this.#onResize());
+    // Resizing inside the observer callback would loop; do it on the next frame.
+    this.#resize = new ResizeObserver(() => setTimeout(() => this.#onResize(), 0));
   }
 
   override disconnectedCallback(): void {
@@ -289,6 +289,7 @@ export class TsChart extends LitElement {
     this.#plot?.destroy();
     this.#plot = null;
     cancelAnimationFrame(this.#frame);
+    this.#frame = 0;
     this.#loadSeq++;
   }
 
@@ -391,10 +392,20 @@ export class TsChart extends LitElement {
     );
   }
 
-  /** Zooms to an x range in display units (and reads finer data for it). */
+  /** Zooms (or pans) to an x range in display units, and reads finer data for it. */
   setRange(min: number, max: number): void {
-    if (!this.#plot || !(max > min)) return;
-    this.#plot.setScale('x', { min, max });
+    if (!(max > min) || !Number.isFinite(min) || !Number.isFinite(max)) return;
+    this.#view = [min, max];
+    this.#plot?.setScale('x', { min, max });
+    this.dispatchEvent(
+      new CustomEvent<RangeChangeDetail>('ts-range-change', {
+        detail: { range: [min, max] },
+        bubbles: true,
+        composed: true,
+      }),
+    );
+    this.requestUpdate();
+    this.#scheduleRefine();
   }
 
   /** Shows the whole x range again. */
@@ -596,23 +607,6 @@ export class TsChart extends LitElement {
 
   // ---- zoom -----------------------------------------------------------------------------------
 
-  #onScale(u: uPlot): void {
-    if (this.#applying) return;
-    const min = u.scales['x']?.min;
-    const max = u.scales['x']?.max;
-    if (min === undefined || max === undefined || min === null || max === null) return;
-    this.#view = [min, max];
-    this.dispatchEvent(
-      new CustomEvent<RangeChangeDetail>('ts-range-change', {
-        detail: { range: [min, max] },
-        bubbles: true,
-        composed: true,
-      }),
-    );
-    this.requestUpdate();
-    this.#scheduleRefine();
-  }
-
   #onWheel = (event: WheelEvent): void => {
     const u = this.#plot;
     if (!u || !event.ctrlKey) return;
@@ -689,10 +683,16 @@ export class TsChart extends LitElement {
 
   #scheduleDraw(): void {
     if (this.#frame) return;
-    this.#frame = requestAnimationFrame(() => {
+    // One draw per frame however many deltas arrive; the timer covers pages that get no frames
+    // (a hidden tab), so the chart is current when it is shown.
+    const run = () => {
+      if (!this.#frame) return;
+      cancelAnimationFrame(this.#frame);
       this.#frame = 0;
       this.#redraw(false);
-    });
+    };
+    this.#frame = requestAnimationFrame(run);
+    setTimeout(run, 100);
   }
 
   #redraw(rebuild: boolean): void {
@@ -737,45 +737,40 @@ export class TsChart extends LitElement {
       previousSlots.length !== slots.length ||
       slots.some((s, i) => s.smooth !== previousSlots[i]?.smooth) ||
       this.#plot?.series.length !== data.length;
-    this.#applying = true;
-    try {
-      if (!this.#plot || rebuild || structureChanged) {
-        this.#plot?.destroy();
-        el.replaceChildren();
-        if (plotted.length === 0) {
-          this.#plot = null;
-        } else {
-          const options = plotOptions(
-            this.#plotTraces,
-            slots,
-            {
-              mode: this.#mode,
-              logX: this.logX,
-              logY: this.logY,
-              smoothing: this.smoothing,
-              width,
-              height: this.height,
-              xScale: plotted.find((t) => t.xScale)?.xScale,
-              colors,
-            },
-            {
-              onScale: (u) => this.#onScale(u),
-              onCursor: (u) => this.#onCursor(u),
-              marks: () =>
-                this.#plotTraces.map((t) => ({ marks: t.vertices.marks, color: t.color, visible: t.visible })),
-            },
-          );
-          this.#plot = new uPlot(options, data, el);
-          if (view) this.#plot.setScale('x', { min: view[0], max: view[1] });
-        }
+    if (!this.#plot || rebuild || structureChanged) {
+      this.#plot?.destroy();
+      el.replaceChildren();
+      if (plotted.length === 0) {
+        this.#plot = null;
       } else {
-        this.#plot.setData(data, view === null);
+        const options = plotOptions(
+          this.#plotTraces,
+          slots,
+          {
+            mode: this.#mode,
+            logX: this.logX,
+            logY: this.logY,
+            smoothing: this.smoothing,
+            width,
+            height: this.height,
+            xScale: plotted.find((t) => t.xScale)?.xScale,
+            colors,
+          },
+          {
+            onSelect: (min, max) => this.setRange(min, max),
+            onCursor: (u) => this.#onCursor(u),
+            marks: () => this.#plotTraces.map((t) => ({ marks: t.vertices.marks, color: t.color, visible: t.visible })),
+          },
+        );
+        this.#plot = new uPlot(options, data, el);
         if (view) this.#plot.setScale('x', { min: view[0], max: view[1] });
       }
-    } finally {
-      this.#applying = false;
+    } else {
+      this.#plot.setData(data, view === null);
+      if (view) this.#plot.setScale('x', { min: view[0], max: view[1] });
     }
     this.requestUpdate();
+    if (this.#traces.length === 0) return;
     const points = this.#plotTraces.reduce((s, t) => s + t.vertices.x.length, 0);
     this.dispatchEvent(new CustomEvent('ts-rendered', { detail: { points }, bubbles: true, composed: true }));
   }

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import '../src/index.js';
+import { ServerSource } from '../src/index.js';
+import { colourNear, mountChart, rendered, rgb, toCanvas, until } from './helpers.js';
+
+const BLUE = rgb('#0969da');
+const server = inject('server');
+const seeded = inject('seeded');
+
+afterEach(() => {
+  document.body.replaceChildren();
+});
+
+async function post(path: string, body: unknown): Promise<void> {
+  const response = await fetch(`${server}/api/v1${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.ok, await response.clone().text()).toBe(true);
+}
+
+describe('<ts-chart> against a real server', () => {
+  it('reads M4 buckets sized to its pixel width and keeps the spike of 20k points', async () => {
+    const chart = mountChart((el) => {
+      el.server = server;
+      el.series = String(seeded.a['train/loss']);
+    });
+    const drawn = await rendered(chart);
+    const width = chart.plot!.bbox.width;
+    // About four vertices per pixel column at most, far fewer than the 20 000 points stored.
+    expect(drawn).toBeLessThanOrEqual(4 * width + 8);
+    expect(chart.pointCounts[String(seeded.a['train/loss'])]).toBe(seeded.steps);
+    const [cx, cy] = toCanvas(chart, seeded.spikeStep, seeded.spikeValue - 1);
+    expect(colourNear(chart, cx, cy, BLUE, 3)).toBe(true);
+  });
+
+  it('re-requests on zoom and refines to the raw points', async () => {
+    const id = seeded.a['train/loss'] as number;
+    const chart = mountChart((el) => {
+      el.server = server;
+      el.series = String(id);
+      el.noLive = true;
+    });
+    await rendered(chart);
+    const coarse = chart.resolution[String(id)]!;
+    expect(coarse).toBeGreaterThan(0);
+    const done = rendered(chart);
+    chart.setRange(seeded.spikeStep - 50, seeded.spikeStep + 50);
+    await done;
+    expect(chart.resolution[String(id)]!).toBeLessThan(0);
+    const rows = chart.exportCsv().trim().split('\n').slice(1);
+    expect(rows.length).toBe(101);
+    expect(rows).toContain(`train/loss,${seeded.spikeStep},${seeded.spikeValue}`);
+  });
+
+  it('appends live points after an ingest without reading the history again', async () => {
+    const id = seeded.b['live/metric'] as number;
+    const chart = mountChart((el) => {
+      el.server = server;
+      el.series = String(id);
+    });
+    await rendered(chart);
+    expect(chart.pointCounts[String(id)]).toBe(3);
+    const reads: string[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (e.name.includes('/chart')) reads.push(e.name);
+    });
+    observer.observe({ type: 'resource', buffered: false });
+    // Give the live socket a moment to subscribe, then ingest through the API.
+    await until(() => true, 'noop');
+    await new Promise((r) => setTimeout(r, 200));
+    await post('/ingest/points', { series: [id, id], x: [3, 4], value: [10, 20] });
+    await until(() => chart.pointCounts[String(id)] === 5, 'live points');
+    await until(
+      () => (chart.plot?.scales['y:']?.max ?? 0) >= 20,
+      `y range grows ${JSON.stringify(chart.plot?.data)} ${JSON.stringify(chart.plot?.scales['y:'])}`,
+    );
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    const [cx, cy] = toCanvas(chart, 4, 20);
+    expect(colourNear(chart, cx, cy, BLUE, 3)).toBe(true);
+    observer.disconnect();
+    expect(reads).toEqual([]);
+  });
+
+  it('overlays one metric of several runs to compare them', async () => {
+    const chart = mountChart((el) => {
+      el.server = server;
+      el.runs = `${seeded.runA},${seeded.runB}`;
+      el.metric = 'train/loss';
+      el.noLive = true;
+    });
+    await rendered(chart);
+    await chart.updateComplete;
+    const labels = [...chart.shadowRoot!.querySelectorAll('.legend button')].map((b) => b.textContent?.trim());
+    expect(labels.some((l) => l?.startsWith('resnet-a: train/loss'))).toBe(true);
+    expect(labels.some((l) => l?.startsWith('resnet-b: train/loss'))).toBe(true);
+  });
+
+  it('reports a server error on the chart instead of failing silently', async () => {
+    const chart = mountChart((el) => {
+      el.source = new ServerSource({ url: server });
+      el.series = '999999';
+    });
+    await until(() => chart.shadowRoot?.querySelector('[role=alert]') !== null, 'error shown');
+    expect(chart.shadowRoot!.querySelector('[role=alert]')!.textContent).toMatch(/999999|not_found|unknown/i);
+  });
+});
