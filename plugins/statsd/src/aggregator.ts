@@ -118,6 +118,8 @@ export class StatsdAggregator {
       const created = this.#lookup(group, name, tags);
       if (typeof created === 'string') return created;
       entry = created;
+      // Tags sent in ever new orders could grow the raw-key cache past the metrics it maps to.
+      if (map === this.#byRawKey && map.size >= 4 * this.#maxMetrics) map.clear();
       map.set(rawKey, entry);
     }
     switch (entry.kind) {

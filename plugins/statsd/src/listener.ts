@@ -1,7 +1,7 @@
 import { BatchBuilder, type Logger, type LogInput, type PointBatch, type SeriesDef } from '@trainscope/core';
 import { StatsdAggregator } from './aggregator.js';
 import type { ResolvedStatsdOptions } from './options.js';
-import { type SampleSink, scanStatsdPacket } from './parse-packet.js';
+import { type SampleSink, scanStatsdLines, scanStatsdPacket } from './parse-packet.js';
 import { RejectReason } from './reasons.js';
 import { RejectionTally } from './rejection-tally.js';
 import { openTransports, type StatsdAddress, type Transports } from './transports.js';
@@ -41,7 +41,6 @@ export class StatsdListener {
   readonly #tally = new RejectionTally();
   readonly #sink: SampleSink;
   #now = 0;
-  #fromStream = false;
   readonly #ids = new Map<SeriesDef, number>();
   #builder = new BatchBuilder();
   #transports: Transports | undefined;
@@ -58,10 +57,7 @@ export class StatsdListener {
         if (refused === undefined) this.#stats.metrics++;
         else this.#tally.count(refused, name);
       },
-      reject: (reason, text) => {
-        // Blank lines on a stream are framing, not a bad packet.
-        if (reason !== RejectReason.emptyPacket || !this.#fromStream) this.#tally.count(reason, text);
-      },
+      reject: (reason, text) => this.#tally.count(reason, text),
     };
     this.#aggregator = new StatsdAggregator(Date.now(), {
       declared: options.metrics,
@@ -75,7 +71,7 @@ export class StatsdListener {
       this.#options,
       {
         onDatagram: (bytes) => this.handlePacket(bytes, Date.now(), this.#options.maxPacketSize),
-        onStreamLines: (lines) => this.handlePacket(lines, Date.now(), Number.POSITIVE_INFINITY),
+        onStreamLines: (lines) => this.handleLines(lines, Date.now()),
         onOversizedLine: (length) => this.#tally.count(RejectReason.oversized, `${length} characters`),
       },
       this.#out.logger,
@@ -90,12 +86,18 @@ export class StatsdListener {
     this.#timers.push(setInterval(() => this.report(Date.now()), this.#options.reportInterval).unref());
   }
 
-  /** Parses and aggregates one packet received at `now`. */
+  /** Parses and aggregates one datagram received at `now`. */
   handlePacket(packet: Buffer | string, now: number, maxPacketSize: number): void {
     this.#stats.packets++;
     this.#now = now;
-    this.#fromStream = typeof packet === 'string';
     scanStatsdPacket(packet, this.#sink, maxPacketSize);
+  }
+
+  /** Parses and aggregates a run of complete lines read from a stream at `now`. */
+  handleLines(lines: string, now: number): void {
+    this.#stats.packets++;
+    this.#now = now;
+    scanStatsdLines(lines, this.#sink);
   }
 
   /** Ends the current interval at `now` and hands its points to the sink. */

@@ -59,8 +59,7 @@ export function parseStatsdPacket(packet: Uint8Array | string, options: ParseOpt
 
 /** `parseStatsdPacket` handing samples and refusals to `sink` as they are read. */
 export function scanStatsdPacket(packet: Uint8Array | string, sink: SampleSink, maxPacketSize: number): void {
-  const size =
-    typeof packet === 'string' ? (maxPacketSize === Infinity ? 0 : Buffer.byteLength(packet)) : packet.byteLength;
+  const size = typeof packet === 'string' ? Buffer.byteLength(packet) : packet.byteLength;
   if (size > maxPacketSize) {
     sink.reject(RejectReason.oversized, `${size} bytes`);
     return;
@@ -83,6 +82,20 @@ export function scanStatsdPacket(packet: Uint8Array | string, sink: SampleSink, 
     scanStatsdLine(line, sink);
   }
   if (seen === 0) sink.reject(RejectReason.emptyPacket, '');
+}
+
+/**
+ * Reads complete lines from a stream (TCP, Unix socket). Unlike a datagram, each line stands
+ * alone: a line with control bytes is refused by itself, and blank lines are framing, not errors.
+ */
+export function scanStatsdLines(text: string, sink: SampleSink): void {
+  const binary = BINARY.test(text);
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.length === 0) continue;
+    if (binary && BINARY.test(line)) sink.reject(RejectReason.binary, reportText(line));
+    else scanStatsdLine(line, sink);
+  }
 }
 
 /** Reads one trimmed, non-empty line into `sink`. */
@@ -159,10 +172,13 @@ export function scanStatsdLine(line: string, sink: SampleSink): void {
 
 /** A number, or why the text is refused as one for this type. */
 function readValue(text: string, type: StatsdType): number | RejectReason {
-  if (isDecimal(text)) return Number(text);
-  if (!NON_FINITE.test(text)) return RejectReason.badValue;
+  let value: number;
+  if (isDecimal(text))
+    value = Number(text); // may still overflow to +/-Infinity (1e400)
+  else if (NON_FINITE.test(text)) value = parseNonFinite(text);
+  else return RejectReason.badValue;
   // NaN and infinities are kept for gauges (stored as sent); an aggregate cannot hold them.
-  return type === StatsdType.gauge ? parseNonFinite(text) : RejectReason.nonFinite;
+  return type === StatsdType.gauge || Number.isFinite(value) ? value : RejectReason.nonFinite;
 }
 
 /**

@@ -104,6 +104,19 @@ describe('StatsdAggregator', () => {
     expect(agg.metricCount).toBe(3);
   });
 
+  it('keeps tags sent in ever new orders within one metric, however many orders arrive', () => {
+    const agg = new StatsdAggregator(0, { maxMetrics: 1 });
+    const tags = ['a:1', 'b:2', 'c:3', 'd:4'];
+    const orders = [...Array(24).keys()].map((i) => [...tags].sort(() => ((i * 7919) % 3) - 1).join(','));
+    for (const order of [...orders, ...orders]) expect(feed(agg, `n:1|c|#${order}`, 1)).toEqual([undefined]);
+    expect(flush(agg, 1000)[0]).toEqual({
+      name: 'n',
+      labels: { a: '1', b: '2', c: '3', d: '4' },
+      value: 48,
+      time: 1000,
+    });
+  });
+
   it('describes series with kind, type, unit and labels', () => {
     const agg = new StatsdAggregator(0);
     feed(agg, 'c1:1|c|#k:v\nt1:1|ms\nh1:1|h\ns1:x|s', 1);

@@ -119,9 +119,16 @@ describe('parseStatsdPacket', () => {
   });
 
   it('keeps NaN and infinite gauges but refuses them for aggregated types', () => {
-    const { samples, rejections } = parseStatsdPacket('g1:NaN|g\ng2:inf|g\ng3:-Infinity|g\nc1:nan|c\nt1:inf|ms');
-    expect(samples.map((s) => s.value)).toEqual([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
-    expect(rejections.map((r) => r.reason)).toEqual(['non_finite', 'non_finite']);
+    const { samples, rejections } = parseStatsdPacket(
+      'g1:NaN|g\ng2:inf|g\ng3:-Infinity|g\ng4:1e400|g\nc1:nan|c\nt1:inf|ms\nc2:1e400|c\nh1:-1e999|h',
+    );
+    expect(samples.map((s) => s.value)).toEqual([
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      Number.POSITIVE_INFINITY,
+    ]);
+    expect(rejections.map((r) => r.reason)).toEqual(['non_finite', 'non_finite', 'non_finite', 'non_finite']);
   });
 
   it('accepts CRLF line ends, blank lines and a trailing newline', () => {

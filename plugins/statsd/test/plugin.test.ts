@@ -184,12 +184,14 @@ describe('statsdPlugin', () => {
       expect(plugin.address()).toEqual({ tcp, socketPath: path });
       await sendStream({ port: tcp?.port as number, host: '127.0.0.1' }, ['tcp_c:1|c\ntcp_', 'c:2|c\n\ntcp_g:3|g']);
       await sendStream({ path }, ['unix_c:5|c\n', 'unix_c:5|c\n']);
-      await until(() => plugin.stats().metrics === 5, 'five metrics');
+      // On a stream one line of garbage is refused alone, not with the lines around it.
+      await sendStream({ port: tcp?.port as number, host: '127.0.0.1' }, ['tcp_g:4|g\nbad\u0000line\ntcp_g:5|g\n']);
+      await until(() => plugin.stats().metrics === 7, 'seven metrics');
       await plugin.stop();
       expect(context.values('tcp_c')).toEqual([3]);
-      expect(context.values('tcp_g')).toEqual([3]);
+      expect(context.values('tcp_g')).toEqual([3, 4, 5]);
       expect(context.values('unix_c')).toEqual([10]);
-      expect(plugin.stats().refused).toEqual({});
+      expect(plugin.stats().refused).toEqual({ binary: 1 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
