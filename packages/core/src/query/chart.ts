@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { QueryError } from '../errors.js';
 import { LEVEL_COUNT, LEVEL_STEP, type M4Columns } from '../m4.js';
 import { readFloat64Columns } from '../store/read-columns.js';
+import { aggTable } from '../store/schema.js';
 
 /** A chart read: M4 buckets of one series for a pixel width over a range. */
 export interface ChartQuery {
@@ -118,9 +119,10 @@ export async function chartRead(
   const lastPixel = Math.floor(end / pixel);
 
   let level: number | null = null;
+  let levelIndex = 0;
   if (axis === 'x' && info.baseExp !== null && pixelExp >= info.baseExp) {
-    const steps = Math.min(LEVEL_COUNT - 1, Math.floor((pixelExp - info.baseExp) / LEVEL_STEP));
-    level = info.baseExp + steps * LEVEL_STEP;
+    levelIndex = Math.min(LEVEL_COUNT - 1, Math.floor((pixelExp - info.baseExp) / LEVEL_STEP));
+    level = info.baseExp + levelIndex * LEVEL_STEP;
   }
   let result: { length: number; columns: Float64Array[] };
   if (level !== null) {
@@ -128,9 +130,9 @@ export async function chartRead(
     result = await readFloat64Columns(
       connection,
       `SELECT floor(b / ${ratio}) AS px, ${M4_SELECT_LEVEL}
-       FROM agg WHERE series_id = ? AND exp = ? AND b >= ? AND b < ?
+       FROM ${aggTable(levelIndex)} WHERE series_id = ? AND b >= ? AND b < ?
        GROUP BY px ORDER BY px`,
-      [query.seriesId, level, firstPixel * ratio, (lastPixel + 1) * ratio],
+      [query.seriesId, firstPixel * ratio, (lastPixel + 1) * ratio],
     );
   } else {
     const col = axis === 'x' ? 'x' : 't';
@@ -162,10 +164,11 @@ async function axisExtent(
 ): Promise<[number, number] | null> {
   const { columns, length } =
     axis === 'x' && baseExp !== null
-      ? await readFloat64Columns(connection, 'SELECT min(fx), max(lx) FROM agg WHERE series_id = ? AND exp = ?', [
-          seriesId,
-          baseExp + (LEVEL_COUNT - 1) * LEVEL_STEP,
-        ])
+      ? await readFloat64Columns(
+          connection,
+          `SELECT min(fx), max(lx) FROM ${aggTable(LEVEL_COUNT - 1)} WHERE series_id = ?`,
+          [seriesId],
+        )
       : await readFloat64Columns(
           connection,
           `SELECT min(${axis === 'x' ? 'x' : 't'}), max(${axis === 'x' ? 'x' : 't'}) FROM points_all WHERE series_id = ?`,

@@ -1,9 +1,10 @@
-import { BIGINT, BOOLEAN, DOUBLE, type DuckDBConnection, SMALLINT, UINTEGER } from '@duckdb/node-api';
+import { BIGINT, BOOLEAN, DOUBLE, type DuckDBConnection, SMALLINT, UINTEGER, UTINYINT } from '@duckdb/node-api';
 import { type PointBatch, validateBatchShape, validateBatchValues } from '../batch.js';
 import { BatchError, UnknownSeriesError } from '../errors.js';
 import type { SeriesDelta } from '../live/live-hub.js';
 import { chooseBaseExponent, LEVEL_COUNT, LEVEL_STEP, M4Builder, type M4Columns } from '../m4.js';
 import { ChunkAppender } from './chunk-appender.js';
+import { aggTable } from './schema.js';
 import type { SeriesState } from './series-state.js';
 
 /** Ingestor settings. */
@@ -36,7 +37,7 @@ export interface IngestorHost {
 }
 
 const POINT_TYPES = [UINTEGER, BIGINT, DOUBLE, DOUBLE, DOUBLE, BOOLEAN];
-const AGG_TYPES = [UINTEGER, SMALLINT, ...Array.from({ length: 11 }, () => DOUBLE)];
+const AGG_TYPES = [UTINYINT, UINTEGER, SMALLINT, ...Array.from({ length: 11 }, () => DOUBLE)];
 const STATS_TYPES = [UINTEGER, BIGINT, BIGINT, BIGINT, ...Array.from({ length: 7 }, () => DOUBLE), SMALLINT];
 
 /** Pending points, columnar and growable. */
@@ -427,14 +428,16 @@ export class Ingestor {
     let aggRows = 0;
     for (const p of plans.values()) for (const l of p.levels) aggRows += l.length;
     const agg = {
+      level: new Uint8Array(aggRows),
       series: new Uint32Array(aggRows),
       exp: new Int16Array(aggRows),
       cols: Array.from({ length: 11 }, () => new Float64Array(aggRows)),
     };
     let r = 0;
     for (const p of plans.values()) {
-      for (const level of p.levels) {
+      for (const [l, level] of p.levels.entries()) {
         const m4 = level.columns();
+        agg.level.fill(l, r, r + m4.length);
         const keys: (keyof M4Columns)[] = [
           'bucket',
           'count',
@@ -457,9 +460,9 @@ export class Ingestor {
       }
     }
     const stage = await c.createAppender('agg_stage');
-    this.#aggAppender.append(stage, [agg.series, agg.exp, ...agg.cols], 0, aggRows);
+    this.#aggAppender.append(stage, [agg.level, agg.series, agg.exp, ...agg.cols], 0, aggRows);
     stage.closeSync();
-    await c.run(MERGE_AGG_SQL);
+    for (let l = 0; l < LEVEL_COUNT; l++) await c.run(mergeAggSql(l));
     await c.run('DELETE FROM agg_stage');
 
     const m = plans.size;
@@ -496,13 +499,13 @@ export class Ingestor {
  * Merges staged partial buckets into the levels. NaN in a min/max column means "no non-NaN
  * value" and is stored as NULL so that least/greatest skip it.
  */
-const MERGE_AGG_SQL = `
-INSERT INTO agg
+const mergeAggSql = (level: number) => `
+INSERT INTO ${aggTable(level)}
 SELECT series_id, exp, b, cnt, nan_cnt, fx, fv, lx, lv,
   CASE WHEN isnan(nv) THEN NULL ELSE nx END, CASE WHEN isnan(nv) THEN NULL ELSE nv END,
   CASE WHEN isnan(mv) THEN NULL ELSE mx END, CASE WHEN isnan(mv) THEN NULL ELSE mv END
-FROM agg_stage
-ON CONFLICT (series_id, exp, b) DO UPDATE SET
+FROM agg_stage WHERE lvl = ${level}
+ON CONFLICT (series_id, b) DO UPDATE SET
   cnt = cnt + excluded.cnt,
   nan_cnt = nan_cnt + excluded.nan_cnt,
   fv = CASE WHEN excluded.fx < fx THEN excluded.fv ELSE fv END,

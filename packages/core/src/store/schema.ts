@@ -1,4 +1,25 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { LEVEL_COUNT } from '../m4.js';
+
+/** Table holding M4 level `level` of every series (one table per level keeps coarse reads small). */
+export function aggTable(level: number): string {
+  return `agg${level}`;
+}
+
+const AGG_DDL = Array.from(
+  { length: LEVEL_COUNT },
+  (_, level) => `
+CREATE TABLE IF NOT EXISTS ${aggTable(level)} (
+  series_id UINTEGER NOT NULL,
+  exp SMALLINT NOT NULL,
+  b DOUBLE NOT NULL,
+  cnt DOUBLE NOT NULL,
+  nan_cnt DOUBLE NOT NULL,
+  fx DOUBLE, fv DOUBLE, lx DOUBLE, lv DOUBLE,
+  nx DOUBLE, nv DOUBLE, mx DOUBLE, mv DOUBLE,
+  PRIMARY KEY (series_id, b)
+);`,
+).join('\n');
 
 /** Schema version this code writes. Bump it and add a migration when tables change. */
 export const SCHEMA_VERSION = 1;
@@ -55,16 +76,6 @@ CREATE TABLE IF NOT EXISTS points (
   v DOUBLE,
   xa BOOLEAN NOT NULL
 );
-CREATE TABLE IF NOT EXISTS agg (
-  series_id UINTEGER NOT NULL,
-  exp SMALLINT NOT NULL,
-  b DOUBLE NOT NULL,
-  cnt DOUBLE NOT NULL,
-  nan_cnt DOUBLE NOT NULL,
-  fx DOUBLE, fv DOUBLE, lx DOUBLE, lv DOUBLE,
-  nx DOUBLE, nv DOUBLE, mx DOUBLE, mv DOUBLE,
-  PRIMARY KEY (series_id, exp, b)
-);
 CREATE TABLE IF NOT EXISTS logs (
   run_id VARCHAR NOT NULL,
   n BIGINT NOT NULL,
@@ -81,12 +92,13 @@ CREATE TABLE IF NOT EXISTS cold_files (
   min_t DOUBLE,
   max_t DOUBLE
 );
+${AGG_DDL}
 `;
 
 /** Staging tables, temporary to each connection that bulk-merges through them. */
 export const STAGE_DDL = `
 CREATE TEMP TABLE IF NOT EXISTS agg_stage (
-  series_id UINTEGER, exp SMALLINT, b DOUBLE, cnt DOUBLE, nan_cnt DOUBLE,
+  lvl UTINYINT, series_id UINTEGER, exp SMALLINT, b DOUBLE, cnt DOUBLE, nan_cnt DOUBLE,
   fx DOUBLE, fv DOUBLE, lx DOUBLE, lv DOUBLE, nx DOUBLE, nv DOUBLE, mx DOUBLE, mv DOUBLE
 );
 CREATE TEMP TABLE IF NOT EXISTS stats_stage (
