@@ -375,7 +375,8 @@ export default {
           `metric sent is counted; rates step up 1.6x until a loss, then bisect to 8%; ${repeats} searches per row, ` +
           'median quoted. Etsy statsd runs with no backends (a blackhole) and its statsd.metrics_received is read ' +
           'from its management port; trainscope runs as createStatsdCollector in the benchmark process. Loopback UDP; ' +
-          'half the metrics are counters and half gauges, 100 names.',
+          'half the metrics are counters and half gauges, 100 names. limit "sender": in some trial the sender could ' +
+          'not reach the rate asked for, so the figure is a lower bound for the receiver.',
         `target single-metric packets >= 3x etsy statsd: ${fmt(ratio)}x (${ratio >= 3 ? 'met' : 'missed'}); ` +
           `target 25-metric packets >= 1M metrics/s: ${fmt(rate)} (${rate >= 1e6 ? 'met' : 'missed'}).`,
       ],

@@ -70,16 +70,17 @@ export function scanStatsdPacket(packet: Uint8Array | string, sink: SampleSink, 
     return;
   }
   let seen = 0;
-  for (let start = 0; start <= text.length; ) {
-    let end = text.indexOf('\n', start);
+  for (let next = 0; next <= text.length; ) {
+    let end = text.indexOf('\n', next);
     if (end < 0) end = text.length;
-    let line = start === 0 && end === text.length ? text : text.slice(start, end);
-    start = end + 1;
-    // trim() only when an end is blank: most lines are clean.
-    if (line.length > 0 && (line.charCodeAt(0) <= 32 || line.charCodeAt(line.length - 1) <= 32)) line = line.trim();
-    if (line.length === 0) continue;
+    let start = next;
+    next = end + 1;
+    // Lines are read in place (offsets into the packet), blanks at either end skipped.
+    while (start < end && text.charCodeAt(start) <= 32) start++;
+    while (end > start && text.charCodeAt(end - 1) <= 32) end--;
+    if (start === end) continue;
     seen++;
-    scanStatsdLine(line, sink);
+    scanLine(text, start, end, sink);
   }
   if (seen === 0) sink.reject(RejectReason.emptyPacket, '');
 }
@@ -100,48 +101,56 @@ export function scanStatsdLines(text: string, sink: SampleSink): void {
 
 /** Reads one trimmed, non-empty line into `sink`. */
 export function scanStatsdLine(line: string, sink: SampleSink): void {
-  if (line.charCodeAt(0) === 95 /* _ */ && (line.startsWith('_e{') || line.startsWith('_sc|'))) {
-    reject(sink, RejectReason.unsupported, line);
+  scanLine(line, 0, line.length, sink);
+}
+
+/** Reads the line `text[start, end)`, trimmed and non-empty, into `sink`. */
+function scanLine(text: string, start: number, end: number, sink: SampleSink): void {
+  const first = text.charCodeAt(start);
+  if (first === 95 /* _ */ && (text.startsWith('_e{', start) || text.startsWith('_sc|', start))) {
+    refuse(sink, RejectReason.unsupported, text, start, end);
     return;
   }
-  const colon = line.indexOf(':');
-  const pipe = line.indexOf('|');
-  if (colon <= 0 || pipe < colon) {
-    reject(sink, RejectReason.malformed, line);
+  const colon = text.indexOf(':', start);
+  let pipe = text.indexOf('|', start);
+  if (pipe < 0 || pipe > end) pipe = end;
+  if (colon <= start || colon > pipe || pipe === end) {
+    refuse(sink, RejectReason.malformed, text, start, end);
     return;
   }
-  const typeEnd = line.indexOf('|', pipe + 1);
-  const type = typeEnd < 0 ? line.slice(pipe + 1) : line.slice(pipe + 1, typeEnd);
-  if (!isType(type)) {
-    reject(sink, type.length === 0 ? RejectReason.malformed : RejectReason.unknownType, line);
+  let typeEnd = text.indexOf('|', pipe + 1);
+  if (typeEnd < 0 || typeEnd > end) typeEnd = end;
+  const type = typeAt(text, pipe + 1, typeEnd);
+  if (type === undefined) {
+    refuse(sink, typeEnd === pipe + 1 ? RejectReason.malformed : RejectReason.unknownType, text, start, end);
     return;
   }
   let rate = 1;
   let tags = '';
-  if (typeEnd >= 0) {
-    for (const field of line.slice(typeEnd + 1).split('|')) {
-      const first = field.charCodeAt(0);
-      if (first === 64 /* @ */) {
-        const text = field.slice(1);
-        rate = isDecimal(text) ? Number(text) : Number.NaN;
+  if (typeEnd < end) {
+    for (const field of text.slice(typeEnd + 1, end).split('|')) {
+      const mark = field.charCodeAt(0);
+      if (mark === 64 /* @ */) {
+        const rateText = field.slice(1);
+        rate = isDecimal(rateText) ? Number(rateText) : Number.NaN;
         if (!(rate > 0 && rate <= 1)) {
-          reject(sink, RejectReason.badSampleRate, line);
+          refuse(sink, RejectReason.badSampleRate, text, start, end);
           return;
         }
-      } else if (first === 35 /* # */) {
+      } else if (mark === 35 /* # */) {
         tags = field.slice(1);
       } else if (!(field.startsWith('c:') || TIMESTAMP.test(field))) {
         // DogStatsD container ids and timestamps are ignored; anything else is not the protocol.
-        reject(sink, RejectReason.malformed, line);
+        refuse(sink, RejectReason.malformed, text, start, end);
         return;
       }
     }
   }
-  const name = line.slice(0, colon);
-  const valueText = line.slice(colon + 1, pipe);
+  const name = text.slice(start, colon);
+  const valueText = text.slice(colon + 1, pipe);
   if (type === StatsdType.set) {
     if (valueText.length === 0) {
-      reject(sink, RejectReason.badValue, line);
+      refuse(sink, RejectReason.badValue, text, start, end);
       return;
     }
     sink.sample(name, type, Number.NaN, rate, false, valueText, tags);
@@ -149,7 +158,7 @@ export function scanStatsdLine(line: string, sink: SampleSink): void {
   }
   if (valueText.indexOf(':') < 0) {
     const value = readValue(valueText, type);
-    if (typeof value === 'string') reject(sink, value, line);
+    if (typeof value === 'string') refuse(sink, value, text, start, end);
     else sink.sample(name, type, value, rate, isDelta(valueText, type), undefined, tags);
     return;
   }
@@ -159,7 +168,7 @@ export function scanStatsdLine(line: string, sink: SampleSink): void {
   for (const text of texts) {
     const value = readValue(text, type);
     if (typeof value === 'string') {
-      reject(sink, value, line);
+      refuse(sink, value, text, start, end);
       return;
     }
     values.push(value);
@@ -229,8 +238,18 @@ function isDelta(text: string, type: StatsdType): boolean {
   return first === 43 /* + */ || first === 45 /* - */;
 }
 
-function isType(type: string): type is StatsdType {
-  return type === 'c' || type === 'g' || type === 'ms' || type === 'h' || type === 'd' || type === 's';
+/** The statsd type written at `text[at, end)`, read from char codes (no string made). */
+function typeAt(text: string, at: number, end: number): StatsdType | undefined {
+  const c = text.charCodeAt(at);
+  if (end - at === 1) {
+    if (c === 99) return StatsdType.counter;
+    if (c === 103) return StatsdType.gauge;
+    if (c === 104) return StatsdType.histogram;
+    if (c === 100) return StatsdType.distribution;
+    if (c === 115) return StatsdType.set;
+    return undefined;
+  }
+  return end - at === 2 && c === 109 && text.charCodeAt(at + 1) === 115 ? StatsdType.timer : undefined;
 }
 
 function parseNonFinite(text: string): number {
@@ -244,8 +263,8 @@ function decode(bytes: Uint8Array): string {
   return buffer.toString('utf8');
 }
 
-function reject(sink: SampleSink, reason: RejectReason, line: string): void {
-  sink.reject(reason, reportText(line));
+function refuse(sink: SampleSink, reason: RejectReason, text: string, start: number, end: number): void {
+  sink.reject(reason, reportText(text.slice(start, end)));
 }
 
 function reportText(text: string): string {
