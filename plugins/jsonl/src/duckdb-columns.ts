@@ -48,6 +48,9 @@ const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
  */
 export function planColumns(names: readonly string[], types: readonly DuckDBType[], prefix: string): ColumnPlan {
   const top = new Map(names.map((n, i) => [n, types[i]]));
+  if (isNumeric(top.get('index')) && top.get('data')?.typeId === DuckDBTypeId.STRUCT) {
+    return { ok: false, reason: 'ml-dash records ({"index", "data"}) are read by the JS parser' };
+  }
   const stepNumeric = isNumeric(top.get('step'));
   const epochNumeric = isNumeric(top.get('epoch'));
   const x = stepNumeric

@@ -76,8 +76,9 @@ async function readAll(
   const result = await connection.run(`SELECT ${select.join(', ')} FROM ${source}`);
 
   // A NaN or infinite step/epoch is reported with its line number, which only the JS parser knows.
-  for (let c = 0; c < result.chunkCount; c++) {
-    const chunk = result.getChunk(c);
+  // Chunks (and their vectors) are fetched once and kept for both passes: each fetch crosses into native code.
+  const chunks = Array.from({ length: result.chunkCount }, (_, c) => result.getChunk(c));
+  for (const chunk of chunks) {
     const xVector = chunk.getColumnVector(0);
     for (let r = 0; r < chunk.rowCount; r++) {
       const x = xVector.getItem(r) as number | null;
@@ -97,8 +98,7 @@ async function readAll(
   const builder = new BatchBuilder(batchSize);
   let records = 0;
   let points = 0;
-  for (let k = 0; k < result.chunkCount; k++) {
-    const chunk = result.getChunk(k);
+  for (const chunk of chunks) {
     const rows = chunk.rowCount;
     const xs = new Float64Array(rows);
     const ts = new Float64Array(rows);

@@ -19,7 +19,11 @@ export async function importJsonlWithJs(
   const time = options.time ?? Date.now();
   const { size } = await stat(path);
   const tally = new RejectionTally((line) => sink.log(line));
-  const mapper = new PointMapper(sink, tally, { prefix: options.prefix, batchSize: options.batchSize });
+  const mapper = new PointMapper(sink, tally, {
+    prefix: options.prefix,
+    batchSize: options.batchSize,
+    mldashRecords: options.mldashRecords,
+  });
   const splitter = new LineSplitter(options.maxLineBytes);
   let lineNo = 0;
   const take = (lines: SplitLine[]) => {

@@ -21,6 +21,8 @@ export interface JsonlImportResult {
 export interface JsonlImportOptions {
   /** Joined in front of every series name. @default '' */
   prefix?: string;
+  /** Read `{"index": n, "data": {...}, "createdAt": ...}` lines as ml-dash records (fields of `data`, `value` named by the prefix). @default true */
+  mldashRecords?: boolean;
   /** Wall time (epoch ms) for records without a `timestamp` field. @default Date.now() at the start */
   time?: number;
   /** Longest line accepted; longer lines are skipped and counted as `oversized`. @default 1048576 */

@@ -1,4 +1,5 @@
 import { BatchBuilder, joinName, type SeriesDef, validateSeriesName } from '@trainscope/core';
+import { parseIsoTime } from './iso-time.js';
 import { isBlank, type SplitLine } from './line-splitter.js';
 import { parseJsonLine } from './parse-json-line.js';
 import { RejectReason } from './reasons.js';
@@ -14,7 +15,18 @@ export interface PointMapperOptions {
   seriesDefaults?: Omit<SeriesDef, 'name'>;
   /** Points held before they are handed to the sink. @default 65536 */
   batchSize?: number;
+  /**
+   * Read lines shaped as ml-dash records (`{"index": n, "data": {...}, "createdAt": "..."}`) as
+   * their `data`, timed by `createdAt`, with the field `value` named by the prefix alone (as the
+   * ml-dash import names it). @default true
+   */
+  mldashRecords?: boolean;
 }
+
+/** Cache key of an ml-dash record's `value` field (named by the prefix, not `prefix/value`). */
+const MLDASH_VALUE = '\u0000value';
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * Turns JSON-lines text into columnar batches for a sink: parses each line, maps its fields to
@@ -26,6 +38,7 @@ export class PointMapper {
   readonly #prefix: string;
   readonly #defaults: Omit<SeriesDef, 'name'>;
   readonly #batchSize: number;
+  readonly #unwrap: boolean;
   readonly #ids = new Map<string, number>();
   readonly #skippedFields = new Set<string>();
   #builder: BatchBuilder;
@@ -34,8 +47,10 @@ export class PointMapper {
   #lineNo = 0;
   #x = Number.NaN;
   #t = 0;
+  #mldash = false;
   readonly #onNumber = (path: string, value: number): void => {
-    const id = this.#ids.get(path) ?? this.#define(path);
+    const key = this.#mldash && path === 'value' ? MLDASH_VALUE : path;
+    const id = this.#ids.get(key) ?? this.#define(key);
     if (id < 0) return;
     this.#builder.push(id, value, this.#t, this.#x);
     this.#points++;
@@ -52,6 +67,7 @@ export class PointMapper {
     this.#prefix = options.prefix ?? '';
     this.#defaults = options.seriesDefaults ?? {};
     this.#batchSize = options.batchSize ?? 65_536;
+    this.#unwrap = options.mldashRecords ?? true;
     this.#builder = new BatchBuilder(Math.min(this.#batchSize, 4096));
   }
 
@@ -78,18 +94,29 @@ export class PointMapper {
       return;
     }
     this.#records++;
-    const axes = recordAxes(parsed.value);
+    let record = parsed.value;
+    let created = Number.NaN;
+    this.#mldash = false;
+    const data = record['data'];
+    if (this.#unwrap && typeof record['index'] === 'number' && isObject(data)) {
+      // An ml-dash record: its fields are in "data", its time in "createdAt".
+      const at = record['createdAt'];
+      created = typeof at === 'string' ? parseIsoTime(at) : Number.NaN;
+      record = data;
+      this.#mldash = true;
+    }
+    const axes = recordAxes(record);
     let x = axes.x;
     if (!Number.isFinite(x) && axes.xField !== null) {
       this.#tally.reject(RejectReason.nonFiniteX, file, lineNo, `${axes.xField} is ${x}; point kept without x`);
       x = Number.NaN;
     }
-    const t = Number.isFinite(axes.time) ? axes.time : time;
+    const t = Number.isFinite(axes.time) ? axes.time : Number.isFinite(created) ? created : time;
     this.#file = file;
     this.#lineNo = lineNo;
     this.#x = x;
     this.#t = t;
-    walkRecord(parsed.value, axes, this.#onNumber, this.#onOther);
+    walkRecord(record, axes, this.#onNumber, this.#onOther);
     if (this.#builder.length >= this.#batchSize) this.flush();
   }
 
@@ -103,7 +130,7 @@ export class PointMapper {
     const file = this.#file;
     const lineNo = this.#lineNo;
     // Raw key paths are normalised once per new field, as flattenGroups/joinName would.
-    const name = joinName(this.#prefix, ...field.split('/'));
+    const name = field === MLDASH_VALUE ? this.#prefix || 'value' : joinName(this.#prefix, ...field.split('/'));
     let id = -1;
     try {
       validateSeriesName(name);

@@ -15,6 +15,8 @@ export interface JsonlTailOptions {
   stateFile?: string;
   /** Joined in front of every series name. @default '' */
   prefix?: string;
+  /** Read `{"index": n, "data": {...}, "createdAt": ...}` lines as ml-dash records (fields of `data`, `value` named by the prefix). @default true */
+  mldashRecords?: boolean;
   /** How often the file is checked besides file-system events (the fallback where events do not come). @default 250 */
   pollIntervalMs?: number;
   /** On a first start (no state file), skip what the file already holds. @default false */
@@ -136,7 +138,7 @@ export function jsonlTailPlugin(options: JsonlTailOptions): JsonlTailPlugin {
     async start(ctx) {
       context = ctx;
       tally = new RejectionTally((l) => ctx.log(l));
-      mapper = new PointMapper(ctx, tally, { prefix: options.prefix });
+      mapper = new PointMapper(ctx, tally, { prefix: options.prefix, mldashRecords: options.mldashRecords });
       await read();
       try {
         watcher = watch(dirname(options.path), (_event, name) => {

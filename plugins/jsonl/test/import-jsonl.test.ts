@@ -117,6 +117,18 @@ describe('importJsonlFile', () => {
     expect(sink.get('loss').value).toEqual([0.5, 0.4, Number.POSITIVE_INFINITY]);
   });
 
+  it('reads a file of ml-dash records as records (DuckDB leaves them to the JS parser)', async () => {
+    const file = fileURLToPath(
+      new URL('fixtures/mldash/cv/resnet-baseline/metrics/all_metrics/data.jsonl', import.meta.url),
+    );
+    const sink = new RecordingSink();
+    const result = await importJsonlFile(file, sink, { engine: 'duckdb', prefix: 'all_metrics', time: TIME });
+    expect(result.engine).toBe('js');
+    expect(result.fallbackReason).toContain('ml-dash records');
+    expect(sink.get('all_metrics/val_loss').x).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(sink.get('all_metrics/val_loss').time[0]).toBe(Date.UTC(2024, 0, 15, 10, 30, 6) + 18.084);
+  });
+
   it('auto picks JS for small files and DuckDB for large ones', async () => {
     const small = await importJsonlFile(fixture('train.jsonl'), new RecordingSink(), { time: TIME });
     expect(small.engine).toBe('js');

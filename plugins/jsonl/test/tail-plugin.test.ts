@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { testPlugin } from '@trainscope/core/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type JsonlTailPlugin, jsonlTailPlugin, readTailState } from '../src/index.js';
@@ -159,6 +160,36 @@ describe('jsonlTailPlugin', () => {
     expect(loss.x).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(loss.time[3]).toBe(1_700_000_003_000);
     expect(readFileSync(`${path}.trainscope-offset`, 'utf8')).toContain('"offset"');
+  });
+
+  it('follows an ml-dash metric file while ml-dash writes it: data fields, createdAt time, value named by the prefix', async () => {
+    const source = fileURLToPath(
+      new URL('fixtures/mldash/cv/resnet-baseline/metrics/train_loss/data.jsonl', import.meta.url),
+    );
+    const text = readFileSync(source, 'utf8').split('\n');
+    const path = join(tempDir(), 'data.jsonl');
+    writeFileSync(path, `${text.slice(0, 100).join('\n')}\n`);
+    const { plugin, sink } = await started(path, { prefix: 'train_loss' });
+    appendFileSync(path, `${text.slice(100, 250).join('\n')}\n`);
+    await plugin.poll();
+    await plugin.stop();
+    const loss = sink.get('train_loss');
+    expect(loss.x).toEqual(Array.from({ length: 250 }, (_, i) => i));
+    expect(loss.value[17]).toBeNaN();
+    expect(loss.time[0]).toBe(Date.UTC(2024, 0, 15, 10, 30) + 3.014);
+    expect(sink.get('train_loss/epoch').value.at(-1)).toBe(2);
+    expect([...sink.byName().keys()].sort()).toEqual(['train_loss', 'train_loss/epoch']);
+  });
+
+  it('with fromEnd, a first start skips what the file holds and numbers lines from there', async () => {
+    const path = join(tempDir(), 'train.jsonl');
+    writeFileSync(path, lines(0, 3));
+    const { plugin, sink } = await started(path, { fromEnd: true });
+    appendFileSync(path, `${line(3)}bad\n`);
+    await plugin.poll();
+    await plugin.stop();
+    expect(sink.get('loss').x).toEqual([3]);
+    expect(sink.rejections()).toEqual(['5: malformed']);
   });
 
   it('stops when the run aborts', async () => {
