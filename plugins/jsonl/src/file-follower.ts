@@ -42,7 +42,8 @@ export class FileFollower {
 
   /**
    * Opens the path at `resume.offset` when it is still the same file (same inode, at least that
-   * long, same first bytes); otherwise at the start, or at the end when `fromEnd`.
+   * long, same first bytes); otherwise at the start, or at the end when `fromEnd` and there is no
+   * saved position.
    * Returns the offset it opened at, or `null` when the path does not exist yet.
    */
   async open(resume: (FollowPosition & { head: string }) | undefined, fromEnd: boolean): Promise<number | null> {
@@ -59,7 +60,9 @@ export class FileFollower {
       resume.ino === st.ino &&
       resume.offset <= st.size &&
       this.#sameHead(Buffer.from(resume.head, 'base64'));
-    this.#offset = same ? resume.offset : fromEnd ? st.size : 0;
+    // A saved position for another file means the file was replaced while nobody read it: all of
+    // the new one is unread. `fromEnd` is only for a first start.
+    this.#offset = same ? resume.offset : resume === undefined && fromEnd ? st.size : 0;
     return this.#offset;
   }
 

@@ -1,4 +1,4 @@
-import { type FSWatcher, watch } from 'node:fs';
+import { createReadStream, type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { PluginContext, TrainscopePlugin } from '@trainscope/core';
 import { FileFollower } from './file-follower.js';
@@ -65,6 +65,7 @@ export function jsonlTailPlugin(options: JsonlTailOptions): JsonlTailPlugin {
   let stopped = false;
   let stopping: Promise<void> | null = null;
   let opened = false;
+  let savedState = '';
 
   const take = (lines: SplitLine[]) => {
     for (const text of lines) mapper?.line(text, label, ++line, Date.now());
@@ -103,13 +104,12 @@ export function jsonlTailPlugin(options: JsonlTailOptions): JsonlTailPlugin {
     mapper?.flush();
     const position = follower.position;
     if (position !== null) {
-      writeTailState(stateFile, {
-        dev: position.dev,
-        ino: position.ino,
-        offset: splitter.consumed,
-        line,
-        head: follower.head,
-      });
+      const state = { dev: position.dev, ino: position.ino, offset: splitter.consumed, line, head: follower.head };
+      const text = JSON.stringify(state);
+      if (text !== savedState) {
+        writeTailState(stateFile, state);
+        savedState = text;
+      }
     }
   };
 
@@ -182,7 +182,6 @@ export function jsonlTailPlugin(options: JsonlTailOptions): JsonlTailPlugin {
 
 /** Counts the lines before `offset` (when resuming without a saved count, or starting at the end). */
 async function countLines(path: string, offset: number): Promise<number> {
-  const { createReadStream } = await import('node:fs');
   let count = 0;
   for await (const chunk of createReadStream(path, { start: 0, end: offset - 1 })) {
     const buf = chunk as Buffer;

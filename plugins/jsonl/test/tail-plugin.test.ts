@@ -72,6 +72,19 @@ describe('jsonlTailPlugin', () => {
     expect(third.sink.rejections()).toEqual(['9: malformed']);
   });
 
+  it('reads all of a file that replaced the one it was reading while it was stopped', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'train.jsonl');
+    writeFileSync(path, lines(0, 3));
+    const first = await started(path);
+    await first.plugin.stop();
+    renameSync(path, join(dir, 'train.jsonl.1'));
+    writeFileSync(path, lines(10, 20));
+    const second = await started(path, { fromEnd: true });
+    await second.plugin.stop();
+    expect(second.sink.get('loss').x).toEqual(Array.from({ length: 10 }, (_, i) => 10 + i));
+  });
+
   it('starts again from the top when the file is truncated', async () => {
     const path = join(tempDir(), 'train.jsonl');
     writeFileSync(path, lines(0, 4));
