@@ -100,8 +100,7 @@ export async function importMldashExperiment(
 ): Promise<MldashImportResult> {
   const tally = new RejectionTally((line) => sink.log(line));
   const result: MldashImportResult = { metrics: 0, records: 0, points: 0, logs: 0, rejected: {} };
-  for (const metric of await findMetricFiles(join(dir, 'metrics'))) {
-    const file = join(dir, 'metrics', ...metric.split('/'), 'data.jsonl');
+  for (const { metric, file } of await findMetricFiles(join(dir, 'metrics'))) {
     const bytes = await readFile(file);
     const { mtimeMs } = await stat(file);
     const parsed = parseMldashMetric(bytes, file, tally, options.maxLineBytes);
@@ -154,16 +153,24 @@ export async function importMldashExperiment(
   return result;
 }
 
-/** Metric names under `metrics/`: every folder holding `data.jsonl`, nested names joined with `/`. */
-async function findMetricFiles(metricsDir: string): Promise<string[]> {
-  const out: string[] = [];
+/**
+ * Metric files under `metrics/`: every folder holding `data.jsonl` (nested names joined with `/`),
+ * and the `<name>.jsonl` files older ml-dash versions wrote directly in `metrics/`.
+ */
+async function findMetricFiles(metricsDir: string): Promise<{ metric: string; file: string }[]> {
+  const out: { metric: string; file: string }[] = [];
   const walk = async (dir: string, prefix: string[]): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    if (entries.some((e) => e.isFile() && e.name === 'data.jsonl') && prefix.length > 0) out.push(prefix.join('/'));
-    for (const e of entries) if (e.isDirectory()) await walk(join(dir, e.name), [...prefix, e.name]);
+    for (const e of entries) {
+      if (e.isFile() && e.name === 'data.jsonl' && prefix.length > 0)
+        out.push({ metric: prefix.join('/'), file: join(dir, e.name) });
+      else if (e.isFile() && prefix.length === 0 && e.name.endsWith('.jsonl')) {
+        out.push({ metric: e.name.slice(0, -'.jsonl'.length), file: join(dir, e.name) });
+      } else if (e.isDirectory()) await walk(join(dir, e.name), [...prefix, e.name]);
+    }
   };
   await walk(metricsDir, []);
-  return out.sort();
+  return out.sort((a, b) => a.metric.localeCompare(b.metric));
 }
 
 async function importLogs(file: string, sink: JsonlSink, tally: RejectionTally): Promise<number> {

@@ -66,7 +66,8 @@ export function parseMldashMetric(
       tally.reject(RejectReason.notObject, file, lineNo, 'an ml-dash record needs a "data" object');
       continue;
     }
-    const created = parsed.value['createdAt'];
+    // Older ml-dash versions wrote `{"timestamp": "...", "data": {...}}` to metrics/<name>.jsonl.
+    const created = parsed.value['createdAt'] ?? parsed.value['timestamp'];
     if (typeof created === 'string') anyCreatedAt = true;
     const fields: [string, number][] = [];
     const visit = (path: string, value: unknown): void => {

@@ -91,6 +91,16 @@ describe('ml-dash layout: reading', () => {
     expect(sink.logs.find((l) => l.text === 'Epoch 1/5 complete')?.metadata).toEqual({ train_loss: 1.0 });
   });
 
+  it('reads the older layout too: metrics/<name>.jsonl of {"timestamp", "data"}, names from the path', async () => {
+    const root = join(fixtures, 'mldash-legacy');
+    const [ref] = await findMldashExperiments(root);
+    expect(ref).toMatchObject({ project: 'nlp', name: 'bert-small' });
+    const sink = new RecordingSink();
+    await importMldashExperiment(ref?.dir ?? '', sink);
+    expect(sink.get('loss')).toMatchObject({ x: [0, 1, 2], value: [1, 0.5, 1 / 3] });
+    expect(sink.get('loss').time[0]).toBe(Date.UTC(2024, 0, 15, 10, 30, 7) + 45.21);
+  });
+
   it('counts and reports lines that are not records, with file and line number, and imports the rest', async () => {
     const sink = new RecordingSink();
     const result = await importMldashExperiment(join(fixtures, 'mldash-messy', 'cv', 'messy'), sink);
