@@ -101,6 +101,17 @@ function boundedRange(lower: number | undefined, upper: number | undefined, log:
   };
 }
 
+const SI = ['', 'k', 'M', 'G', 'T', 'P'];
+
+/** A y tick as a short label: 1.5k, 32.2G, 0.001. */
+export function compactTick(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return '';
+  const a = Math.abs(v);
+  if (a < 1e4) return String(Number(v.toPrecision(6)));
+  const e = Math.min(SI.length - 1, Math.floor(Math.log10(a) / 3));
+  return `${Number((v / 10 ** (3 * e)).toPrecision(3))}${SI[e]}`;
+}
+
 /** uPlot options of a chart. */
 export function plotOptions(
   traces: readonly PlotTrace[],
@@ -145,6 +156,7 @@ export function plotOptions(
       stroke: colors.muted,
       grid: { show: yAxes.length === 1, stroke: colors.grid, width: 1 },
       ticks: { stroke: colors.grid, width: 1 },
+      values: (_u, splits) => splits.map(compactTick),
       label: s?.units ?? t.unit ?? '',
       labelSize: s?.units || t.unit ? 18 : 0,
       size: 56,

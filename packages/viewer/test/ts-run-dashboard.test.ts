@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { page } from 'vitest/browser';
+import '../src/index.js';
+import type { TsChart, TsRunDashboard } from '../src/index.js';
+import { until } from './helpers.js';
+
+const server = inject('server');
+const seeded = inject('seeded');
+
+afterEach(() => {
+  document.body.replaceChildren();
+  document.body.style.background = '';
+});
+
+function mountDashboard(theme: 'light' | 'dark'): Promise<TsRunDashboard> {
+  const el = document.createElement('ts-run-dashboard');
+  el.setAttribute('theme', theme);
+  el.server = server;
+  el.run = seeded.runA;
+  el.style.width = '980px';
+  const loaded = new Promise<TsRunDashboard>((resolve) => el.addEventListener('ts-loaded', () => resolve(el)));
+  document.body.append(el);
+  return loaded;
+}
+
+function charts(el: TsRunDashboard): TsChart[] {
+  return [...el.shadowRoot!.querySelectorAll('ts-chart')];
+}
+
+describe('<ts-run-dashboard> against a real server', () => {
+  it('shows a run end to end: status, params, system and training charts, log tail', async () => {
+    const el = await mountDashboard('light');
+    await el.updateComplete;
+    const root = el.shadowRoot!;
+    expect(root.querySelector('h2')!.textContent).toBe('resnet-a');
+    expect(root.querySelector('.status')!.textContent).toBe('completed');
+    expect(root.querySelector('.params')!.textContent).toContain('batch_size');
+    expect(root.querySelector('.params')!.textContent).toContain('128');
+    expect(root.querySelector('.host')!.textContent).toContain('NVIDIA H100');
+    const systemTitles = [...root.querySelectorAll('.system .slot')].map(
+      (s) => s.querySelector('ts-chart')?.heading ?? s.textContent?.trim(),
+    );
+    expect(systemTitles).toContain('GPU 0 (fraction)');
+    expect(systemTitles).toContain('GPU 0 (bytes)');
+    expect(systemTitles).toContain('Disk (fraction)');
+    expect(systemTitles.length).toBeGreaterThanOrEqual(5);
+    const training = [...root.querySelectorAll('.training .slot')].map((s) => (s as HTMLElement).dataset['key']);
+    expect(training).toEqual(['training:train', 'training:val', 'training:data']);
+    expect(root.querySelector('.log')!.textContent).toContain('CUDA warning: low memory');
+    // The visible charts draw; the system charts come first like FloydHub's page.
+    await until(
+      () =>
+        charts(el).length > 0 &&
+        charts(el).every((c) => c.plot !== null || c.shadowRoot?.querySelector('[role=progressbar]')),
+      'charts drawn',
+    );
+    const headings = charts(el).map((c) => c.heading);
+    expect(headings[0]).toBe('CPU (%)');
+    await new Promise((r) => setTimeout(r, 300));
+    await page.screenshot({ path: '../test-artifacts/dashboard-light.png' });
+  });
+
+  it('renders charts only once they are scrolled near the viewport', async () => {
+    const el = await mountDashboard('dark');
+    document.body.style.background = '#0d1117';
+    await el.updateComplete;
+    await until(() => el.renderedCharts > 0, 'first charts');
+    const slots = el.shadowRoot!.querySelectorAll('.slot').length;
+    const before = el.renderedCharts;
+    expect(before).toBeLessThan(slots);
+    const last = [...el.shadowRoot!.querySelectorAll('.slot')].at(-1) as HTMLElement;
+    last.scrollIntoView();
+    await until(() => el.renderedCharts > before, 'charts after scrolling');
+    const progress = [...el.shadowRoot!.querySelectorAll('ts-chart')].find((c) => c.heading === 'data');
+    await until(() => progress?.shadowRoot?.querySelector('[role=progressbar]') !== null, 'progress bar');
+    expect(progress!.shadowRoot!.querySelector('[role=progressbar]')!.getAttribute('aria-valuenow')).toBe('0.9');
+    window.scrollTo(0, 0);
+    await new Promise((r) => setTimeout(r, 300));
+    await page.screenshot({ path: '../test-artifacts/dashboard-dark.png' });
+  });
+
+  it('says what went wrong for an unknown run', async () => {
+    const el = document.createElement('ts-run-dashboard');
+    el.server = server;
+    el.run = 'no-such-run';
+    document.body.append(el);
+    await until(() => el.shadowRoot?.querySelector('[role=alert]') !== null, 'error');
+    expect(el.shadowRoot!.querySelector('[role=alert]')!.textContent).toContain('no-such-run');
+  });
+});
