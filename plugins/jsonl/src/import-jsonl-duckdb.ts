@@ -80,7 +80,8 @@ async function readAll(
   const chunks = Array.from({ length: result.chunkCount }, (_, c) => result.getChunk(c));
   for (const chunk of chunks) {
     const xVector = chunk.getColumnVector(0);
-    for (let r = 0; r < chunk.rowCount; r++) {
+    const rows = chunk.rowCount; // a native call: read once, not per row
+    for (let r = 0; r < rows; r++) {
       const x = xVector.getItem(r) as number | null;
       if (x !== null && !Number.isFinite(x)) throw new DuckdbRefusedError(`a step/epoch of ${x}`);
     }
