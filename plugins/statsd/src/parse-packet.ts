@@ -1,3 +1,4 @@
+import { isDecimal, isDelta, readValue } from './parse-number.js';
 import { type Rejection, RejectReason } from './reasons.js';
 import { type StatsdSample, StatsdType } from './sample.js';
 
@@ -34,7 +35,6 @@ export const DEFAULT_MAX_PACKET_SIZE = 65_536;
 // that invalid UTF-8 decodes to: none of them belongs in a text protocol.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
 const BINARY = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]/;
-const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
 const TIMESTAMP = /^T\d+$/;
 const REPORT_TEXT_LIMIT = 120;
 
@@ -179,65 +179,6 @@ function scanLine(text: string, start: number, end: number, sink: SampleSink): v
   }
 }
 
-/** A number, or why the text is refused as one for this type. */
-function readValue(text: string, type: StatsdType): number | RejectReason {
-  let value: number;
-  if (isDecimal(text))
-    value = Number(text); // may still overflow to +/-Infinity (1e400)
-  else if (NON_FINITE.test(text)) value = parseNonFinite(text);
-  else return RejectReason.badValue;
-  // NaN and infinities are kept for gauges (stored as sent); an aggregate cannot hold them.
-  return type === StatsdType.gauge || Number.isFinite(value) ? value : RejectReason.nonFinite;
-}
-
-/**
- * Whether `text` is a plain decimal number: `[+-]digits[.digits][e[+-]digits]`, at least one
- * digit before the exponent. (`Number()` alone would also take '', ' 1', '0x10' and 'Infinity'.)
- * A loop over char codes: this runs for every value received.
- */
-export function isDecimal(text: string): boolean {
-  const n = text.length;
-  let i = skipSign(text, 0);
-  const whole = skipDigits(text, i);
-  let digits = whole - i;
-  i = whole;
-  if (i < n && text.charCodeAt(i) === 46 /* . */) {
-    const fraction = skipDigits(text, i + 1);
-    digits += fraction - i - 1;
-    i = fraction;
-  }
-  if (digits === 0) return false;
-  const e = text.charCodeAt(i);
-  if (e === 101 || e === 69) {
-    const from = skipSign(text, i + 1);
-    i = skipDigits(text, from);
-    if (i === from) return false;
-  }
-  return i === n;
-}
-
-function skipSign(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  return c === 43 || c === 45 ? i + 1 : i;
-}
-
-function skipDigits(text: string, i: number): number {
-  const n = text.length;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    i++;
-  }
-  return i;
-}
-
-/** A signed gauge value adjusts the current value instead of replacing it. */
-function isDelta(text: string, type: StatsdType): boolean {
-  if (type !== StatsdType.gauge) return false;
-  const first = text.charCodeAt(0);
-  return first === 43 /* + */ || first === 45 /* - */;
-}
-
 /** The statsd type written at `text[at, end)`, read from char codes (no string made). */
 function typeAt(text: string, at: number, end: number): StatsdType | undefined {
   const c = text.charCodeAt(at);
@@ -250,12 +191,6 @@ function typeAt(text: string, at: number, end: number): StatsdType | undefined {
     return undefined;
   }
   return end - at === 2 && c === 109 && text.charCodeAt(at + 1) === 115 ? StatsdType.timer : undefined;
-}
-
-function parseNonFinite(text: string): number {
-  const lower = text.toLowerCase();
-  if (lower.endsWith('nan')) return Number.NaN;
-  return lower.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
 }
 
 function decode(bytes: Uint8Array): string {
