@@ -6,6 +6,26 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[
  * A time without a zone is taken as UTC (ml-dash writes `utcnow()`). Returns NaN when unreadable.
  */
 export function parseIsoTime(text: string): number {
+  // Fast path for the UTC form ml-dash writes, many per second: the whole seconds are parsed once.
+  if (text.length >= 20 && text.charCodeAt(text.length - 1) === 0x5a && text.charCodeAt(10) === 0x54) {
+    const head = text.slice(0, 19);
+    const rest = text.slice(19, -1);
+    if (rest === '' || FRACTION.test(rest)) {
+      if (head !== lastHead) {
+        lastHeadMs = slowParse(`${head}Z`);
+        lastHead = head;
+      }
+      return rest === '' ? lastHeadMs : lastHeadMs + Number(rest.slice(1, 7).padEnd(6, '0')) / 1000;
+    }
+  }
+  return slowParse(text);
+}
+
+const FRACTION = /^\.\d+$/;
+let lastHead = '';
+let lastHeadMs = Number.NaN;
+
+function slowParse(text: string): number {
   const m = ISO.exec(text);
   if (!m) return Date.parse(text);
   const [, y, mo, d, h, mi, s, frac, zone] = m;

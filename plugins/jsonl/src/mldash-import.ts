@@ -105,7 +105,7 @@ export async function importMldashExperiment(
     const { mtimeMs } = await stat(file);
     const parsed = parseMldashMetric(bytes, file, tally, options.maxLineBytes);
     result.metrics++;
-    result.records += parsed.records.length;
+    result.records += parsed.count;
     for (const key of parsed.skipped) {
       sink.log({
         text: `jsonl: ${file}: field "${key}" is not a number; it is skipped wherever it appears`,
@@ -114,34 +114,35 @@ export async function importMldashExperiment(
       });
     }
     const record = JSON.stringify(parsed.template);
-    const ids = new Map<string, number>();
-    for (const key of parsed.template.keys) {
-      if (key === parsed.template.x) continue;
+    const xKey = parsed.template.x === null ? -1 : parsed.keys.indexOf(parsed.template.x);
+    const ids = parsed.keys.map((key, k) => {
+      if (k === xKey) return -1;
       const name = metric === 'None' ? key : key === 'value' ? metric : joinName(metric, key);
       try {
         validateSeriesName(name);
       } catch (error) {
         tally.reject(RejectReason.badName, file, 0, error instanceof Error ? error.message : String(error));
-        continue;
+        return -1;
       }
-      ids.set(
-        key,
-        sink.series({
-          name,
-          labels: { [MLDASH_LABELS.metric]: metric, [MLDASH_LABELS.field]: key, [MLDASH_LABELS.record]: record },
-        }),
-      );
-    }
-    const builder = new BatchBuilder(Math.max(256, parsed.records.length));
-    for (const [i, rec] of parsed.records.entries()) {
+      const labels = { [MLDASH_LABELS.metric]: metric, [MLDASH_LABELS.field]: key, [MLDASH_LABELS.record]: record };
+      return sink.series({ name, labels });
+    });
+    const builder = new BatchBuilder(Math.max(256, parsed.fieldKey.length));
+    for (let r = 0; r < parsed.count; r++) {
       // Without createdAt, records get the file's mtime plus one microsecond per record, so each
       // record keeps a time of its own and an export can tell records apart.
-      const time = Number.isFinite(rec.createdAt) ? rec.createdAt : mtimeMs + i / 1000;
+      const created = parsed.createdAt[r] as number;
+      const time = Number.isFinite(created) ? created : mtimeMs + r / 1000;
+      const from = parsed.fieldStart[r] as number;
+      const to = parsed.fieldStart[r + 1] as number;
       let x = Number.NaN;
-      for (const [k, v] of rec.fields) if (k === parsed.template.x && Number.isFinite(v)) x = v;
-      for (const [k, v] of rec.fields) {
-        const id = ids.get(k);
-        if (id !== undefined) builder.push(id, v, time, x);
+      for (let i = from; i < to; i++) {
+        const v = parsed.fieldValue[i] as number;
+        if (parsed.fieldKey[i] === xKey && Number.isFinite(v)) x = v;
+      }
+      for (let i = from; i < to; i++) {
+        const id = ids[parsed.fieldKey[i] as number] as number;
+        if (id >= 0) builder.push(id, parsed.fieldValue[i] as number, time, x);
       }
     }
     result.points += builder.length;

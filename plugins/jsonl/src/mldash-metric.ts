@@ -2,21 +2,26 @@ import { joinName } from '@trainscope/core';
 import { parseIsoTime } from './iso-time.js';
 import { isBlank, LineSplitter } from './line-splitter.js';
 import type { MldashTemplate } from './mldash-template.js';
-import { writtenAsInteger } from './mldash-template.js';
+import { quotedKeyForms, writtenAsInteger } from './mldash-template.js';
 import { parseJsonLine } from './parse-json-line.js';
 import { RejectReason } from './reasons.js';
 import type { RejectionTally } from './rejection-tally.js';
 
-/** One record of a metric file: its numeric data fields and its `createdAt` (NaN when absent). */
-export interface MldashRecord {
-  line: number;
-  createdAt: number;
-  fields: [string, number][];
-}
-
-/** A metric file, parsed: its records and the template that writes them back. */
+/**
+ * A metric file, parsed, columnar: record `r` holds the fields `fieldStart[r]` up to
+ * `fieldStart[r + 1]` (key `keys[fieldKey[i]]`, value `fieldValue[i]`); `createdAt[r]` is NaN
+ * where the record had none.
+ */
 export interface MldashMetric {
-  records: MldashRecord[];
+  /** Records read (lines that were records). */
+  count: number;
+  line: number[];
+  createdAt: number[];
+  fieldStart: number[];
+  fieldKey: number[];
+  fieldValue: number[];
+  /** Data keys (nested ones joined with `/`) in first-seen order. */
+  keys: string[];
   template: MldashTemplate;
   /** Data keys that held something other than a number somewhere (skipped there). */
   skipped: string[];
@@ -24,7 +29,8 @@ export interface MldashMetric {
 
 /**
  * Parses the bytes of one ml-dash `data.jsonl` (`{"index": n, "data": {...}, "createdAt": "..."}`
- * per line). Lines that are not such records are counted in `tally` with their line number.
+ * per line; older versions' `{"timestamp": "...", "data": {...}}` too). Lines that are not such
+ * records are counted in `tally` with their line number.
  */
 export function parseMldashMetric(
   bytes: Buffer,
@@ -34,29 +40,62 @@ export function parseMldashMetric(
 ): MldashMetric {
   const splitter = new LineSplitter(maxLineBytes);
   const lines = [...splitter.push(bytes), ...splitter.end()];
-  const records: MldashRecord[] = [];
-  const keys = new Set<string>();
-  const notInt = new Set<string>();
+  const out: MldashMetric = {
+    count: 0,
+    line: [],
+    createdAt: [],
+    fieldStart: [0],
+    fieldKey: [],
+    fieldValue: [],
+    keys: [],
+    template: { keys: [], x: null, ints: [], createdAt: false },
+    skipped: [],
+  };
+  // Per key (raw path): its index in `keys`, its quoted forms, whether all its values were integers.
+  const keyIndex = new Map<string, number>();
+  const forms: string[][] = [];
+  const allInts: boolean[] = [];
   const skipped = new Set<string>();
   let anyCreatedAt = false;
-  // Raw key paths normalised once each, as flattenGroups/joinName would.
-  const names = new Map<string, string>();
-  const keyOf = (path: string): string => {
-    let key = names.get(path);
-    if (key === undefined) {
-      key = joinName(...path.split('/'));
-      names.set(path, key);
+  let line = '';
+
+  const keyOf = (path: string): number => {
+    let k = keyIndex.get(path);
+    if (k === undefined) {
+      const key = joinName(...path.split('/'));
+      k = out.keys.indexOf(key);
+      if (k < 0) {
+        k = out.keys.push(key) - 1;
+        forms.push(quotedKeyForms(key.slice(key.lastIndexOf('/') + 1)));
+        allInts.push(true);
+      }
+      keyIndex.set(path, k);
     }
-    return key;
+    return k;
   };
-  for (const [i, line] of lines.entries()) {
+  const visit = (path: string, value: unknown): void => {
+    if (typeof value === 'number') {
+      const k = keyOf(path);
+      out.fieldKey.push(k);
+      out.fieldValue.push(value);
+      if (allInts[k] && (!Number.isInteger(value) || !writtenAsInteger(line, '', value, forms[k]))) allInts[k] = false;
+    } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const obj = value as Record<string, unknown>;
+      for (const key in obj) visit(path === '' ? key : `${path}/${key}`, obj[key]);
+    } else if (value !== undefined) {
+      skipped.add(joinName(...path.split('/')));
+    }
+  };
+
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i];
     const lineNo = i + 1;
-    if (line === null) {
+    if (text === null || text === undefined) {
       tally.reject(RejectReason.oversized, file, lineNo, 'line longer than maxLineBytes, skipped');
       continue;
     }
-    if (isBlank(line)) continue;
-    const parsed = parseJsonLine(line);
+    if (isBlank(text)) continue;
+    const parsed = parseJsonLine(text);
     if (!parsed.ok) {
       tally.reject(parsed.reason, file, lineNo, parsed.detail);
       continue;
@@ -66,35 +105,22 @@ export function parseMldashMetric(
       tally.reject(RejectReason.notObject, file, lineNo, 'an ml-dash record needs a "data" object');
       continue;
     }
-    // Older ml-dash versions wrote `{"timestamp": "...", "data": {...}}` to metrics/<name>.jsonl.
     const created = parsed.value['createdAt'] ?? parsed.value['timestamp'];
     if (typeof created === 'string') anyCreatedAt = true;
-    const fields: [string, number][] = [];
-    const visit = (path: string, value: unknown): void => {
-      if (typeof value === 'number') {
-        const key = keyOf(path);
-        keys.add(key);
-        fields.push([key, value]);
-        if (!notInt.has(key)) {
-          const leaf = key.slice(key.lastIndexOf('/') + 1);
-          if (!Number.isInteger(value) || !writtenAsInteger(line, leaf, value)) notInt.add(key);
-        }
-      } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-        const obj = value as Record<string, unknown>;
-        for (const k in obj) visit(path === '' ? k : `${path}/${k}`, obj[k]);
-      } else if (value !== undefined) {
-        skipped.add(keyOf(path));
-      }
-    };
+    line = text;
     visit('', data);
-    records.push({ line: lineNo, createdAt: typeof created === 'string' ? parseIsoTime(created) : Number.NaN, fields });
+    out.count++;
+    out.line.push(lineNo);
+    out.createdAt.push(typeof created === 'string' ? parseIsoTime(created) : Number.NaN);
+    out.fieldStart.push(out.fieldKey.length);
   }
-  const has = (key: string) => records.some((r) => r.fields.some(([k, v]) => k === key && Number.isFinite(v)));
-  const x = has('step') ? 'step' : has('epoch') ? 'epoch' : null;
-  const keyList = [...keys];
-  return {
-    records,
-    template: { keys: keyList, x, ints: keyList.filter((k) => !notInt.has(k)), createdAt: anyCreatedAt },
-    skipped: [...skipped],
+
+  const finite = (key: string) => {
+    const k = out.keys.indexOf(key);
+    return k >= 0 && out.fieldKey.some((fk, i) => fk === k && Number.isFinite(out.fieldValue[i]));
   };
+  const x = finite('step') ? 'step' : finite('epoch') ? 'epoch' : null;
+  out.template = { keys: out.keys, x, ints: out.keys.filter((_, k) => allInts[k]), createdAt: anyCreatedAt };
+  out.skipped = [...skipped];
+  return out;
 }

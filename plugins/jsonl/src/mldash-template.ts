@@ -42,13 +42,19 @@ export function parseTemplate(text: string | undefined): MldashTemplate | undefi
   }
 }
 
+/** The ways a key may be written in a line (JSON.stringify's and Python's ensure_ascii form). */
+export function quotedKeyForms(key: string): string[] {
+  return [...new Set([JSON.stringify(key), pythonString(key)])];
+}
+
 /**
  * Whether the integral number `value` of `key` is written in `line` as an integer (`"step": 3`)
  * rather than a float (`"step": 3.0`). Python keeps the difference; JSON.parse does not.
+ * `forms` is `quotedKeyForms(key)` (worked out once per key by callers that loop).
  */
-export function writtenAsInteger(line: string, key: string, value: number): boolean {
+export function writtenAsInteger(line: string, key: string, value: number, forms = quotedKeyForms(key)): boolean {
   const token = String(value);
-  for (const quoted of new Set([JSON.stringify(key), pythonString(key)])) {
+  for (const quoted of forms) {
     for (const sep of [': ', ':']) {
       const needle = `${quoted}${sep}${token}`;
       for (let i = line.indexOf(needle); i >= 0; i = line.indexOf(needle, i + 1)) {

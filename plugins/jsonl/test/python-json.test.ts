@@ -53,4 +53,15 @@ describe('ISO times', () => {
     expect(parseIsoTime('2024-01-15T10:30:00')).toBe(Date.UTC(2024, 0, 15, 10, 30));
     expect(parseIsoTime('yesterday')).toBeNaN();
   });
+
+  it('reads back any microsecond time it writes', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4_102_444_800_000_000 }), (micros) => {
+        const ms = micros / 1000;
+        const text = formatPythonIsoTime(ms);
+        expect(formatPythonIsoTime(parseIsoTime(text))).toBe(text);
+        expect(Math.abs(parseIsoTime(text) - ms)).toBeLessThan(0.0005);
+      }),
+    );
+  });
 });
