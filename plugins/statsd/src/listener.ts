@@ -76,6 +76,11 @@ export class StatsdListener {
       },
       this.#out.logger,
     );
+    if (this.#stopping !== undefined) {
+      // Stopped while the sockets were being bound: release them at once.
+      await this.#transports.close();
+      return;
+    }
     const { udp, tcp, socketPath, udpReceiver } = this.address();
     this.#out.logger.info('statsd listening', {
       udp: udp && `${udp.address}:${udp.port} (${udpReceiver})`,

@@ -28,8 +28,8 @@ export function statsdPlugin(options: StatsdOptions = {}): StatsdPlugin {
       if (context.signal.aborted) return;
       const current = new StatsdListener(resolved, context);
       listener = current;
-      await current.start();
       context.signal.addEventListener('abort', () => void current.stop(), { once: true });
+      await current.start();
     },
     async stop() {
       await listener?.stop();

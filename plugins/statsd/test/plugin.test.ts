@@ -231,6 +231,24 @@ describe('statsdPlugin', () => {
     expect(context.values('kept')).toEqual([2]);
   });
 
+  it('releases its sockets when the run ends while it is still binding them', async () => {
+    const plugin = statsdPlugin({ port: 0, udp: true, tcp: true });
+    const context = recordingContext();
+    const starting = plugin.start(context);
+    context.controller.abort();
+    await starting;
+    await plugin.stop();
+    // The ports it took are free again: another listener can bind the very same ones.
+    const { udp, tcp } = plugin.address();
+    expect(udp?.port).toBeGreaterThan(0);
+    const again = statsdPlugin({ port: udp?.port as number, udp: true, tcp: false });
+    await again.start(recordingContext());
+    started.push(again);
+    const tcpAgain = statsdPlugin({ port: tcp?.port as number, udp: false, tcp: true });
+    await tcpAgain.start(recordingContext());
+    started.push(tcpAgain);
+  });
+
   it('refuses to declare a name outside [A-Za-z0-9_-], naming the bad character', () => {
     expect(() => statsdPlugin({ metrics: ['ok_name', 'train.loss'] })).toThrow(InvalidNameError);
     expect(() => statsdPlugin({ metrics: ['train.loss'] })).toThrow('contains "."');
