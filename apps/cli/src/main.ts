@@ -103,6 +103,36 @@ export function buildProgram(out: Output, result: { code: number }): Command {
       result.code = await showCommand(runId, { ...options, ...(d ? { dir: d } : {}) }, out);
     });
 
+  program
+    .command('export')
+    .description('write every point of a run, full resolution, as CSV, Parquet, Arrow IPC or an ml-dash directory')
+    .argument('<run>', 'run id')
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['csv', 'parquet', 'arrow', 'jsonl-mldash'])
+        .makeOptionMandatory(),
+    )
+    .requiredOption('--out <path>', 'output file (a directory for jsonl-mldash)')
+    .option('--force', 'replace an existing output')
+    .action(async (runId: string, options: { format: 'csv'; out: string; force?: boolean }) => {
+      const { exportCommand } = await import('./commands/export.js');
+      const d = dir();
+      result.code = await exportCommand(runId, { ...options, ...(d ? { dir: d } : {}) }, out);
+    });
+
+  program
+    .command('import')
+    .description('import an ml-dash directory (one run per experiment) or a JSON-lines file (one run)')
+    .argument('<path>', 'ml-dash root/project/experiment directory, or a .jsonl file')
+    .option('--project <name>', 'project for the imported runs (default: from ml-dash, else "default")')
+    .option('--name <name>', 'name of the imported run')
+    .option('--json', 'print the imported runs as JSON')
+    .action(async (path: string, options: { project?: string; name?: string; json?: boolean }) => {
+      const { importCommand } = await import('./commands/import.js');
+      const d = dir();
+      result.code = await importCommand(path, { ...options, ...(d ? { dir: d } : {}) }, out);
+    });
+
   return program;
 }
 

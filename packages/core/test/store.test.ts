@@ -211,3 +211,48 @@ describe('series and points', () => {
     expect(store.ingestor.pending).toBe(0);
   });
 });
+
+describe('export', () => {
+  it('writes CSV and Parquet with run_id, series, x, wall_time, value at full resolution', async () => {
+    const { readFileSync, existsSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const store = await openStore();
+    const run = await store.createRun({ id: 'run-1' });
+    await store.openRun(run.id);
+    const loss = store.defineSeries(run.id, { name: 'train/loss' }).id;
+    const g0 = store.defineSeries(run.id, { name: 'gpu_temp', labels: { gpu: '0' } }).id;
+    const g1 = store.defineSeries(run.id, { name: 'gpu_temp', labels: { gpu: '1' } }).id;
+    store.ingestor.ingest(
+      batchOf(
+        [loss, loss, g0, g1],
+        [0, Number.NaN, 5, 5],
+        [0.5, Number.NaN, 60, -Infinity],
+        [Date.UTC(2026, 0, 2, 3, 4, 5, 678), 0, 0, 0],
+      ),
+    );
+    const dir = tempDir();
+    const csv = join(dir, 'out.csv');
+    expect(await store.exportRun(run.id, csv, 'csv')).toBe(4);
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('run_id,series,x,wall_time,value');
+    expect(lines[1]).toBe('run-1,train/loss,0.0,2026-01-02T03:04:05.678Z,0.5');
+    expect(lines[2]).toMatch(/^run-1,train\/loss,,1970-01-01T00:00:00\.000Z,nan$/i);
+    expect(lines[3]).toMatch(/^run-1,gpu_temp\{gpu=0\},5\.0,/);
+    expect(lines[4]).toMatch(/^run-1,gpu_temp\{gpu=1\},5\.0,.*,-inf$/i);
+    expect(existsSync(`${csv}.partial-${process.pid}`)).toBe(false);
+    const parquet = join(dir, 'out.parquet');
+    expect(await store.exportRun(run.id, parquet, 'parquet')).toBe(4);
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    const rows = (await c.runAndReadAll(`SELECT series, x, value FROM '${parquet}'`)).getRows();
+    expect(rows[0]).toEqual(['train/loss', 0, 0.5]);
+    expect(rows[1]?.[1]).toBeNull();
+    expect(Number.isNaN(rows[1]?.[2])).toBe(true);
+    c.closeSync();
+    db.closeSync();
+    await expect(store.exportRun('nope', csv, 'csv')).rejects.toThrow(/No run/);
+    await expect(store.exportRun(run.id, join(dir, 'missing-dir', 'x.csv'), 'csv')).rejects.toThrow();
+    expect(existsSync(join(dir, 'missing-dir'))).toBe(false);
+  });
+});

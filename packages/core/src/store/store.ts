@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import {
@@ -591,6 +591,55 @@ export class Store {
       await this.#refreshColdView(c);
       return count;
     });
+  }
+
+  // ---- export -------------------------------------------------------------------------------
+
+  /**
+   * Writes every point of a run, full resolution, to a CSV or Parquet file with columns
+   * `run_id, series, x, wall_time, value` (x empty/NULL where the source gave none, wall_time
+   * ISO 8601 UTC in CSV and a UTC timestamp in Parquet). Series that share a name inside the run
+   * are told apart by their labels: `name{key=value,...}`. The file appears whole or not at all
+   * (written beside it, then renamed). Returns the number of points written.
+   */
+  async exportRun(runId: string, path: string, format: 'csv' | 'parquet'): Promise<number> {
+    await this.getRun(runId);
+    await this.ingestor.flush();
+    const tmp = `${path}.partial-${process.pid}`;
+    const series = `CASE WHEN count(*) OVER (PARTITION BY s.name) > 1 AND s.labels::VARCHAR <> '{}'
+      THEN s.name || '{' || array_to_string(list_transform(json_keys(s.labels), k -> k || '=' || (s.labels ->> k)), ',') || '}'
+      ELSE s.name END`;
+    const wallTime =
+      format === 'csv'
+        ? "strftime(make_timestamp((p.t * 1000)::BIGINT), '%Y-%m-%dT%H:%M:%S.%gZ')"
+        : 'make_timestamp((p.t * 1000)::BIGINT)';
+    const select = `
+      WITH s AS (SELECT id, run_id, name, labels FROM series WHERE run_id = ?),
+      named AS (SELECT id, run_id, ${series} AS series_name FROM s)
+      SELECT named.run_id AS run_id, named.series_name AS series,
+             CASE WHEN p.xa THEN NULL ELSE p.x END AS x, ${wallTime} AS wall_time, p.v AS value
+      FROM points_all p JOIN named ON p.series_id = named.id
+      ORDER BY named.id, p.n`;
+    const options = format === 'csv' ? "FORMAT csv, HEADER true, NULLSTR ''" : 'FORMAT parquet, COMPRESSION zstd';
+    const literal = (p: string) => `'${p.replaceAll("'", "''")}'`;
+    try {
+      const count = await this.#withReader(async (c) => {
+        const rows = await c.runAndReadAll(
+          `SELECT count(*) FROM points_all WHERE series_id IN (SELECT id FROM series WHERE run_id = ?)`,
+          [runId],
+        );
+        // COPY takes no parameters: the run id (known to exist, ids are [A-Za-z0-9_.-]) is inlined, quoted.
+        await c.run(
+          `COPY (${select.replace('run_id = ?', `run_id = ${literal(runId)}`)}) TO ${literal(tmp)} (${options})`,
+        );
+        return Number(rows.getRows()[0]?.[0] ?? 0);
+      });
+      renameSync(tmp, path);
+      return count;
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      throw error;
+    }
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------
