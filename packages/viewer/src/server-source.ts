@@ -59,6 +59,8 @@ export class ServerSource implements DataSource {
   readonly #cursor = new Map<number, number>();
   readonly #runs = new Set<string>();
   #closed = false;
+  /** Series never change once defined, so one read serves every chart that names them. */
+  readonly #seriesCache = new Map<number, Promise<ApiSeries>>();
 
   constructor(options: ServerSourceOptions) {
     this.url = options.url.replace(/\/+$/, '');
@@ -104,11 +106,19 @@ export class ServerSource implements DataSource {
   }
 
   async listSeries(runId: string): Promise<ApiSeries[]> {
-    return (await this.#get<{ series: ApiSeries[] }>(`/runs/${encodeURIComponent(runId)}/series`)).series;
+    const series = (await this.#get<{ series: ApiSeries[] }>(`/runs/${encodeURIComponent(runId)}/series`)).series;
+    for (const s of series) if (!this.#seriesCache.has(s.id)) this.#seriesCache.set(s.id, Promise.resolve(s));
+    return series;
   }
 
   getSeries(seriesId: number): Promise<ApiSeries> {
-    return this.#get<ApiSeries>(`/series/${seriesId}`);
+    let cached = this.#seriesCache.get(seriesId);
+    if (!cached) {
+      cached = this.#get<ApiSeries>(`/series/${seriesId}`);
+      cached.catch(() => this.#seriesCache.delete(seriesId));
+      this.#seriesCache.set(seriesId, cached);
+    }
+    return cached;
   }
 
   async summaries(runId: string, seriesIds?: number[]): Promise<ApiSummary[]> {

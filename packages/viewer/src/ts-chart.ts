@@ -48,7 +48,7 @@ const BUCKETS_PER_PIXEL_LIMIT = 2;
  *
  * @fires ts-range-change - the visible x range changed (zoom, pan, reset); detail `RangeChangeDetail`
  * @fires ts-toggle - a legend entry was switched; detail `{ key, visible }`
- * @fires ts-rendered - the plot was drawn with new data; detail `{ points }` (vertices drawn)
+ * @fires ts-rendered - the plot was drawn with new data; detail `{ points, ms }` (vertices drawn, time spent)
  * @fires ts-error - reading the server failed; detail `{ error }`
  */
 export class TsChart extends LitElement {
@@ -696,6 +696,7 @@ export class TsChart extends LitElement {
   }
 
   #redraw(rebuild: boolean): void {
+    const started = performance.now();
     const el = this.renderRoot.querySelector('.plot') as HTMLElement | null;
     if (!el) return;
     const width = el.clientWidth || this.#plotWidth;
@@ -772,7 +773,8 @@ export class TsChart extends LitElement {
     this.requestUpdate();
     if (this.#traces.length === 0) return;
     const points = this.#plotTraces.reduce((s, t) => s + t.vertices.x.length, 0);
-    this.dispatchEvent(new CustomEvent('ts-rendered', { detail: { points }, bubbles: true, composed: true }));
+    const ms = performance.now() - started;
+    this.dispatchEvent(new CustomEvent('ts-rendered', { detail: { points, ms }, bubbles: true, composed: true }));
   }
 
   #onCursor(u: uPlot): void {
