@@ -3,9 +3,8 @@ import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncate
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { testPlugin } from '@trainscope/core/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type JsonlTailPlugin, jsonlTailPlugin, readTailState } from '../src/index.js';
+import { jsonlTailPlugin, readTailState } from '../src/index.js';
 import { recordingContext, sameNumbers } from './helpers/recording-sink.js';
 
 const dirs: string[] = [];
@@ -20,15 +19,6 @@ afterEach(() => {
 
 const line = (step: number, extra = '') => `{"step": ${step}, "loss": ${1 / (step + 1)}${extra}}\n`;
 const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => line(from + i)).join('');
-
-testPlugin<JsonlTailPlugin>({
-  title: 'plugin conformance: jsonl-tail',
-  create: () => jsonlTailPlugin({ path: join(tempDir(), 'metrics.jsonl') }),
-  async exercise(plugin) {
-    appendFileSync(plugin.path, lines(0, 5));
-    await plugin.poll();
-  },
-});
 
 async function started(path: string, options: Partial<Parameters<typeof jsonlTailPlugin>[0]> = {}) {
   const { context, sink, controller } = recordingContext();
