@@ -104,6 +104,8 @@ socket.connect(port, '127.0.0.1', () => {
 interface Receiver {
   name: string;
   received(): Promise<number>;
+  /** CPU seconds the receiving process has used so far (user + system). */
+  cpuSeconds(): number;
   port: number;
   close(): Promise<void>;
 }
@@ -112,6 +114,8 @@ interface Trial {
   sent: number;
   received: number;
   achievedPps: number;
+  /** Receiver CPU time per metric received during the trial, in microseconds. */
+  cpuUsPerMetric: number;
 }
 
 interface Search {
@@ -120,6 +124,8 @@ interface Search {
   trials: number;
   /** The best rate came from a trial where the sender fell behind the rate asked for. */
   senderBound: boolean;
+  /** Receiver CPU per metric in the trial that set `best` (µs). */
+  cpuUsPerMetric: number;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -192,6 +198,7 @@ async function trial(
   mpp: number,
 ): Promise<Trial> {
   const before = await receiver.received();
+  const cpuBefore = receiver.cpuSeconds();
   const sent = await runSender(sender, receiver.port, pps, seconds, mpp);
   // Drain: wait until everything sent has been counted, or the count stops moving.
   let received = (await receiver.received()) - before;
@@ -201,7 +208,13 @@ async function trial(
     still = next === received ? still + 1 : 0;
     received = next;
   }
-  return { sent: sent.metrics, received, achievedPps: sent.metrics / mpp / Math.max(sent.seconds, 1e-9) };
+  const cpuUsPerMetric = ((receiver.cpuSeconds() - cpuBefore) * 1e6) / Math.max(received, 1);
+  return {
+    sent: sent.metrics,
+    received,
+    achievedPps: sent.metrics / mpp / Math.max(sent.seconds, 1e-9),
+    cpuUsPerMetric,
+  };
 }
 
 async function search(
@@ -217,6 +230,7 @@ async function search(
   let trials = 0;
   let senderBound = false;
   let slowInARow = 0;
+  let cpuUsPerMetric = Number.NaN;
   let rate = start;
   // Up by 1.6x until a trial loses packets, then bisect.
   while (trials < maxTrials) {
@@ -231,6 +245,7 @@ async function search(
       if (held > good) {
         good = held;
         senderBound = slow;
+        cpuUsPerMetric = result.cpuUsPerMetric;
       }
     } else {
       bad = bad === 0 ? held : Math.min(bad, held);
@@ -243,7 +258,7 @@ async function search(
     else rate = Math.round((good + bad) / 2);
     await sleep(100);
   }
-  return { best: good, trials, senderBound };
+  return { best: good, trials, senderBound, cpuUsPerMetric };
 }
 
 async function ourReceiver(recvBufferSize?: number, udpReceiver?: 'dgram'): Promise<Receiver> {
@@ -258,6 +273,10 @@ async function ourReceiver(recvBufferSize?: number, udpReceiver?: 'dgram'): Prom
     name: 'trainscope',
     port: collector.address().udp?.port as number,
     received: async () => collector.stats().metrics,
+    cpuSeconds: () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1e6;
+    },
     close: () => collector.stop(),
   };
 }
@@ -307,10 +326,17 @@ async function peerReceiver(tmpDir: string): Promise<Receiver> {
       await sleep(100);
     }
   }
+  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   return {
     name: 'etsy statsd',
     port,
     received,
+    cpuSeconds: () => {
+      // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name): utime and stime in ticks.
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / ticks;
+    },
     close: async () => {
       child.kill();
       await new Promise((resolve) => child.once('exit', resolve));
@@ -349,6 +375,7 @@ export default {
       for (const [label, open] of receivers) {
         const receiver = await open();
         const bests: number[] = [];
+        const cpu: number[] = [];
         let trials = 0;
         let senderBound = false;
         try {
@@ -357,6 +384,7 @@ export default {
             const from = r === 0 || bests[r - 1] === 0 ? start : Math.round((bests[r - 1] as number) * 0.6);
             const result = await search(receiver, sender, mpp, from, seconds, maxTrials);
             bests.push(result.best);
+            if (!Number.isNaN(result.cpuUsPerMetric)) cpu.push(result.cpuUsPerMetric);
             trials += result.trials;
             senderBound ||= result.senderBound;
           }
@@ -370,6 +398,7 @@ export default {
           'zero-loss packets/s (median)': best,
           'metrics/s': best * mpp,
           'x baseline': best / baseline,
+          'receiver CPU µs/metric': median(cpu),
           'runs (packets/s)': bests.map((b) => fmt(b)).join(' / '),
           trials,
           limit: senderBound ? 'sender' : 'receiver',
@@ -388,7 +417,10 @@ export default {
           'median quoted. Etsy statsd runs with no backends (a blackhole) and its statsd.metrics_received is read ' +
           'from its management port; trainscope runs as createStatsdCollector in the benchmark process. Loopback UDP; ' +
           'half the metrics are counters and half gauges, 100 names. A trial where the sender fell behind counts at the ' +
-          'rate it actually sent; limit "sender" marks a row whose figure came from such a trial (a lower bound).',
+          'rate it actually sent; limit "sender" marks a row whose figure came from such a trial (a lower bound). ' +
+          'Receiver CPU µs/metric: CPU time of the receiving process over the best trial (median over searches), ' +
+          "from /proc for etsy statsd and process.cpuUsage() for trainscope (which includes the benchmark's own work); " +
+          'less sensitive than rates to other load on the machine.',
         `target single-metric packets >= 3x etsy statsd: ${fmt(ratio)}x (${ratio >= 3 ? 'met' : 'missed'}); ` +
           `target 25-metric packets >= 1M metrics/s: ${fmt(rate)} (${rate >= 1e6 ? 'met' : 'missed'}).`,
       ],
