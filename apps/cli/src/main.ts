@@ -133,6 +133,60 @@ export function buildProgram(out: Output, result: { code: number }): Command {
       result.code = await importCommand(path, { ...options, ...(d ? { dir: d } : {}) }, out);
     });
 
+  program
+    .command('statsd')
+    .description('run a standalone statsd collector that records into a run until interrupted')
+    .option('--port <port>', 'statsd UDP port', integer('--port', 0, 65535), 8125)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('-p, --project <name>', 'project of the collector run', 'statsd')
+    .option('-n, --name <name>', 'name of the collector run')
+    .option('--metric <name>', 'declare a metric name; others are refused (repeatable)', collect, [])
+    .option('--api-port <port>', 'API port (default: a free one)', integer('--api-port', 0, 65535))
+    .action(
+      async (options: {
+        port: number;
+        host: string;
+        project: string;
+        name?: string;
+        metric: string[];
+        apiPort?: number;
+      }) => {
+        const { statsdCommand } = await import('./commands/statsd.js');
+        const d = dir();
+        result.code = await statsdCommand({ ...options, ...(d ? { dir: d } : {}) }, out);
+      },
+    );
+
+  const keys = program.command('keys').description('manage API keys (stored as hashes in the store directory)');
+  keys
+    .command('create')
+    .argument('<name>', 'a name for the key')
+    .option('--json', 'print JSON')
+    .description('create a key and print it once')
+    .action(async (name: string, options: { json?: boolean }) => {
+      const { keysCreate } = await import('./commands/keys.js');
+      const d = dir();
+      result.code = keysCreate(name, { ...options, ...(d ? { dir: d } : {}) }, out);
+    });
+  keys
+    .command('list')
+    .option('--json', 'print JSON')
+    .description('list keys (ids and names, never the keys)')
+    .action(async (options: { json?: boolean }) => {
+      const { keysList } = await import('./commands/keys.js');
+      const d = dir();
+      result.code = keysList({ ...options, ...(d ? { dir: d } : {}) }, out);
+    });
+  keys
+    .command('revoke')
+    .argument('<key>', 'key id or name')
+    .description('revoke a key; a running server refuses it at once')
+    .action(async (key: string) => {
+      const { keysRevoke } = await import('./commands/keys.js');
+      const d = dir();
+      result.code = keysRevoke(key, d ? { dir: d } : {}, out);
+    });
+
   return program;
 }
 

@@ -1,0 +1,72 @@
+import { createSocket } from 'node:dgram';
+import { Store } from '@trainscope/core';
+import { describe, expect, it } from 'vitest';
+import { runCli, spawnCli, tempDir } from './helpers.js';
+
+function waitFor(stream: NodeJS.ReadableStream | null, pattern: RegExp): Promise<RegExpMatchArray> {
+  return new Promise((resolve) => {
+    let text = '';
+    stream?.on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = pattern.exec(text);
+      if (m) resolve(m);
+    });
+  });
+}
+
+describe('trainscope serve and keys', () => {
+  it('serves the API, requires a key once one exists, and refuses a revoked key at once', async () => {
+    const dir = tempDir();
+    const { child, done } = spawnCli(['--dir', dir, 'serve', '--port', '0']);
+    const [, url] = (await waitFor(child.stderr, /serving .* at (http:\/\/\S+)/)) as RegExpMatchArray;
+    expect((await fetch(`${url}/api/v1/runs`)).status).toBe(200);
+    const created = await runCli(['--dir', dir, 'keys', 'create', 'ci', '--json']);
+    expect(created.code).toBe(0);
+    const { id, key } = JSON.parse(created.stdout) as { id: string; key: string };
+    expect(key.length).toBeGreaterThan(20);
+    const listed = await runCli(['--dir', dir, 'keys', 'list', '--json']);
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ id, name: 'ci' }]);
+    expect(listed.stdout).not.toContain(key);
+    expect((await fetch(`${url}/api/v1/runs`)).status).toBe(401);
+    expect((await fetch(`${url}/api/v1/runs`, { headers: { authorization: `Api-Key ${key}` } })).status).toBe(200);
+    expect((await runCli(['--dir', dir, 'keys', 'create', 'other'])).code).toBe(0);
+    expect((await runCli(['--dir', dir, 'keys', 'revoke', 'ci'])).code).toBe(0);
+    expect((await fetch(`${url}/api/v1/runs`, { headers: { authorization: `Api-Key ${key}` } })).status).toBe(401);
+    expect((await runCli(['--dir', dir, 'keys', 'revoke', 'ci'])).code).toBe(1);
+    expect((await runCli(['--dir', dir, 'keys', 'create', 'bad name'])).code).toBe(2);
+    child.kill('SIGINT');
+    expect((await done).code).toBe(0);
+  });
+});
+
+describe('trainscope statsd', () => {
+  it('collects statsd packets into a run until interrupted', async () => {
+    const dir = tempDir();
+    const { child, done } = spawnCli(['--dir', dir, 'statsd', '--port', '0', '--project', 'collect']);
+    const [, port] = (await waitFor(child.stderr, /statsd on 127\.0\.0\.1:(\d+)/)) as RegExpMatchArray;
+    const socket = createSocket('udp4');
+    for (let i = 0; i < 10; i++) {
+      await new Promise<void>((resolve) =>
+        socket.send('jobs:2|c\nqueue:7|g', Number(port), '127.0.0.1', () => resolve()),
+      );
+    }
+    socket.close();
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGTERM');
+    const result = await done;
+    expect(result.code).toBe(0);
+    const store = await Store.open({ dir });
+    try {
+      const [run] = await store.listRuns();
+      expect(run).toMatchObject({ project: 'collect', status: 'completed' });
+      const series = await store.listSeries(run?.id as string);
+      const jobs = series.find((s) => s.name === 'jobs') as { id: number };
+      const queue = series.find((s) => s.name === 'queue') as { id: number };
+      const [j, q] = await store.summaries([jobs.id, queue.id]);
+      expect(j?.last).toBe(20);
+      expect(q?.last).toBe(7);
+    } finally {
+      await store.close();
+    }
+  });
+});
