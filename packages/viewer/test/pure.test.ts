@@ -1,0 +1,147 @@
+import type { ApiRun, ApiSeries } from '@trainscope/client';
+import { describe, expect, it } from 'vitest';
+import {
+  BucketTrace,
+  chartCsv,
+  dashboardLayout,
+  formatValue,
+  runRows,
+  timeWeightedEma,
+  traceVertices,
+} from '../src/index.js';
+
+function series(id: number, name: string, extra: Partial<ApiSeries> = {}): ApiSeries {
+  return {
+    id,
+    run_id: 'r',
+    name,
+    kind: 'training',
+    type: 'gauge',
+    group: null,
+    x_scale: null,
+    scale: null,
+    unit: null,
+    labels: {},
+    ...extra,
+  };
+}
+
+function run(id: string, extra: Partial<ApiRun> = {}): ApiRun {
+  return {
+    id,
+    project: 'p',
+    name: id,
+    status: 'completed',
+    created_at: '2026-01-01T00:00:00.000Z',
+    started_at: null,
+    ended_at: null,
+    exit_code: null,
+    error_message: null,
+    params: {},
+    tags: [],
+    host: {},
+    ...extra,
+  };
+}
+
+describe('M4 buckets in the browser', () => {
+  it('gives the same buckets whether points come at once or coarsened later (M4 of M4 is exact)', () => {
+    const xs = Array.from({ length: 5000 }, (_, i) => i);
+    const vs = xs.map((i) => Math.sin(i / 7) * (i === 4321 ? 100 : 1));
+    const direct = BucketTrace.fromPoints(8, xs, vs);
+    const fine = BucketTrace.fromPoints(2, xs, vs);
+    fine.coarsen(8);
+    expect(fine.length).toBe(direct.length);
+    for (const key of ['count', 'firstV', 'lastV', 'minV', 'maxV', 'maxX'] as const) {
+      expect(Array.from(fine.columns[key].subarray(0, fine.length))).toEqual(
+        Array.from(direct.columns[key].subarray(0, direct.length)),
+      );
+    }
+    expect(Math.max(...direct.columns.maxV.subarray(0, direct.length))).toBe(100 * Math.sin(4321 / 7));
+  });
+
+  it('merges points arriving out of order into the right bucket', () => {
+    const t = new BucketTrace(4);
+    for (const x of [100, 20, 300, 21, 5]) t.addPoint(x, x);
+    expect(Array.from(t.columns.bucket.subarray(0, t.length))).toEqual([0, 1, 6, 18]);
+    expect(t.pointCount()).toBe(5);
+  });
+
+  it('expands buckets into first/min/max/last vertices with NaN kept as a gap and a mark', () => {
+    const t = BucketTrace.fromPoints(3, [0, 1, 2, 3, 8], [5, 1, 9, 4, Number.NaN]);
+    const v = traceVertices(t);
+    expect(v.x).toEqual([0, 1, 2, 3, 8]);
+    expect(v.y).toEqual([5, 1, 9, 4, null]);
+    expect(v.marks).toEqual([{ x: 8, kind: 'nan' }]);
+    expect(v.hi.slice(0, 4)).toEqual([9, 9, 9, 9]);
+  });
+});
+
+describe('time-weighted EMA', () => {
+  it('is the classic debiased EMA on even spacing and forgets more across a gap', () => {
+    const even = timeWeightedEma([0, 1, 2], [0, 1, 1], 0.5);
+    expect(even[0]).toBe(0);
+    expect(even[2]).toBeCloseTo((0.5 * 0.5 * 0.5 * 0 + 0.25 * 1 + 0.5 * 1) / (1 - 0.125), 10);
+    const gap = timeWeightedEma([0, 1, 2, 100], [0, 0, 0, 1], 0.9);
+    const noGap = timeWeightedEma([0, 1, 2, 3], [0, 0, 0, 1], 0.9);
+    expect(gap[3] as number).toBeGreaterThan(noGap[3] as number);
+    expect(timeWeightedEma([0, 1, 2], [1, null, 3], 0.5)[1]).toBeNull();
+  });
+});
+
+describe('dashboard layout', () => {
+  it('groups system series by family and unit, GPUs apart, and training series by group or prefix', () => {
+    const layout = dashboardLayout([
+      series(1, 'train/loss'),
+      series(2, 'train/acc'),
+      series(3, 'lr'),
+      series(4, 'loss', { group: 'training' }),
+      series(5, 'gpu/1/utilization', { kind: 'system', unit: 'fraction' }),
+      series(6, 'gpu/0/utilization', { kind: 'system', unit: 'fraction' }),
+      series(7, 'gpu/0/memory_utilization', { kind: 'system', unit: 'fraction' }),
+      series(8, 'cpu/usage_percent', { kind: 'system', unit: '%' }),
+      series(9, 'gpu/0/process/77/memory_used_bytes', { kind: 'system', unit: 'bytes' }),
+      series(10, 'gpu/0/memory_used_bytes', { kind: 'system', unit: 'bytes' }),
+    ]);
+    expect(layout.system.map((g) => [g.title, g.seriesIds])).toEqual([
+      ['CPU (%)', [8]],
+      ['GPU 0 (bytes)', [9, 10]],
+      ['GPU 0 (fraction)', [6, 7]],
+      ['GPU 1 (fraction)', [5]],
+    ]);
+    expect(layout.training.map((g) => [g.title, g.seriesIds])).toEqual([
+      ['train', [1, 2]],
+      ['metrics', [3]],
+      ['training', [4]],
+    ]);
+  });
+});
+
+describe('run rows', () => {
+  it('sorts by a summary column with runs lacking it last, and filters on every word', () => {
+    const runs = [
+      run('a', { summaries: { loss: { last: 0.5 } as never } }),
+      run('b', { summaries: { loss: { last: 0.1 } as never }, tags: ['gpu'] }),
+      run('c', { status: 'failed' }),
+    ];
+    expect(runRows(runs, '', { key: 'summary:loss', descending: false }).map((r) => r.id)).toEqual(['b', 'a', 'c']);
+    expect(runRows(runs, '', { key: 'summary:loss', descending: true }).map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect(runRows(runs, 'GPU b', { key: 'name', descending: false }).map((r) => r.id)).toEqual(['b']);
+    expect(runRows(runs, 'failed', { key: 'name', descending: false }).map((r) => r.id)).toEqual(['c']);
+  });
+});
+
+describe('CSV and formatting', () => {
+  it('writes visible points with non-finite values spelled out and names quoted', () => {
+    const csv = chartCsv([{ label: 'a,b', x: [0, 1, 2, 3], y: [1, Number.NaN, Number.NEGATIVE_INFINITY, 4] }], 1, 2);
+    expect(csv).toBe('series,x,value\n"a,b",1,NaN\n"a,b",2,-Infinity\n');
+  });
+
+  it('formats values exactly enough to read', () => {
+    expect(formatValue(0.1 + 0.2)).toBe('0.3');
+    expect(formatValue(123456.789)).toBe('123456.789');
+    expect(formatValue(Number.NaN)).toBe('NaN');
+    expect(formatValue(Number.POSITIVE_INFINITY)).toBe('+Inf');
+    expect(formatValue(3e-7)).toBe('3e-7');
+  });
+});
