@@ -13,8 +13,14 @@ export type { SplitLine } from './line-splitter.js';
 export { isBlank, LineSplitter } from './line-splitter.js';
 export type { MldashExportInput, MldashExportResult } from './mldash-export.js';
 export { MldashPathError, writeMldashExperiment } from './mldash-export.js';
-export type { MldashExperimentRef, MldashImportOptions, MldashImportResult, MldashRunInfo } from './mldash-import.js';
-export { findMldashExperiments, importMldashExperiment, readMldashRunInfo } from './mldash-import.js';
+export type {
+  MldashExperimentRef,
+  MldashImportOptions,
+  MldashImportResult,
+  MldashRootEntry,
+  MldashRunInfo,
+} from './mldash-import.js';
+export { findMldashExperiments, importMldashExperiment, importMldashRoot, readMldashRunInfo } from './mldash-import.js';
 export type { MldashMetric } from './mldash-metric.js';
 export { parseMldashMetric } from './mldash-metric.js';
 export type { MldashMetricGroup, MldashSeriesColumns } from './mldash-records.js';

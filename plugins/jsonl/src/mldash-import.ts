@@ -215,3 +215,28 @@ async function readJsonObject(file: string): Promise<Record<string, unknown> | u
     return undefined;
   }
 }
+
+/** One experiment of an `importMldashRoot` call and what its import did. */
+export interface MldashRootEntry extends MldashExperimentRef {
+  info: MldashRunInfo;
+  result: MldashImportResult;
+}
+
+/**
+ * Imports every ml-dash experiment under `root`: for each, `openSink` gets its run fields (create a
+ * run from them and return its context or writer) and the experiment's points go there.
+ * `trainscope import --format ml-dash <root>` is this.
+ */
+export async function importMldashRoot(
+  root: string,
+  openSink: (info: MldashRunInfo, ref: MldashExperimentRef) => JsonlSink | Promise<JsonlSink>,
+  options: MldashImportOptions = {},
+): Promise<MldashRootEntry[]> {
+  const entries: MldashRootEntry[] = [];
+  for (const ref of await findMldashExperiments(root)) {
+    const info = await readMldashRunInfo(ref.dir, root);
+    const sink = await openSink(info, ref);
+    entries.push({ ...ref, info, result: await importMldashExperiment(ref.dir, sink, options) });
+  }
+  return entries;
+}

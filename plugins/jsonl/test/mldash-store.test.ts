@@ -4,7 +4,13 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPluginContext, Store } from '@trainscope/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { importMldashExperiment, readMldashRunInfo, readRunForMldash, writeMldashExperiment } from '../src/index.js';
+import {
+  importMldashExperiment,
+  importMldashRoot,
+  readMldashRunInfo,
+  readRunForMldash,
+  writeMldashExperiment,
+} from '../src/index.js';
 
 const experimentDir = fileURLToPath(new URL('fixtures/mldash/cv/resnet-baseline', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'trainscope-mldash-store-'));
@@ -45,6 +51,35 @@ describe('ml-dash through a real store', () => {
       const written = dataFiles(dir);
       expect([...written.keys()].sort()).toEqual([...original.keys()].sort());
       for (const [file, text] of original) expect(written.get(file), file).toBe(text);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('imports a whole ml-dash root, one store run per experiment', async () => {
+    const store = await Store.open({ dir: join(tmp, 'store-root') });
+    try {
+      const root = fileURLToPath(new URL('fixtures/mldash', import.meta.url));
+      const entries = await importMldashRoot(root, async (info) => {
+        const run = await store.createRun({
+          project: info.project,
+          name: info.name,
+          params: info.params,
+          tags: info.tags,
+        });
+        return createPluginContext(store, run.id);
+      });
+      await store.flush();
+      expect(entries.map((e) => [e.project, e.name, e.result.records])).toEqual([['cv', 'resnet-baseline', 301]]);
+      const [run] = await store.listRuns({ project: 'cv' });
+      expect(run).toMatchObject({
+        name: 'resnet-baseline',
+        params: { 'model.lr': 0.001 },
+        tags: ['baseline', 'cifar'],
+      });
+      const series = await store.listSeries(run?.id ?? '');
+      const stored = (await store.summaries(series.map((s) => s.id))).reduce((n, s) => n + s.count, 0);
+      expect(stored).toBe(entries[0]?.result.points);
     } finally {
       await store.close();
     }
