@@ -3,6 +3,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { BatchBuilder } from '@trainscope/core';
 import { type ColumnPlan, planColumns } from './duckdb-columns.js';
 import type { JsonlImportOptions, JsonlImportResult } from './import-result.js';
+import { hasLineLongerThan } from './line-lengths.js';
 import type { JsonlSink } from './sink.js';
 
 /** DuckDB could not read the file the way the JS parser would; nothing was handed to the sink. */
@@ -38,10 +39,13 @@ export async function importJsonlWithDuckdb(
   const { size } = await stat(path);
   const config: Record<string, string> = {};
   if (options.threads !== undefined) config['threads'] = String(options.threads);
+  // DuckDB's maximum_object_size does not bound a line's length, and a line the JS parser would
+  // skip as oversized must not be read here either.
+  const maxLine = options.maxLineBytes ?? 1 << 20;
+  if (await hasLineLongerThan(path, maxLine)) throw new DuckdbRefusedError('a line longer than maxLineBytes');
   const instance = await DuckDBInstance.create(':memory:', config);
   const connection = await instance.connect();
   try {
-    const maxLine = options.maxLineBytes ?? 1 << 20;
     // The schema comes from a sample; a key or type it missed makes DuckDB stop with an error,
     // and the second try infers it from the whole file.
     let failure = '';

@@ -129,6 +129,19 @@ describe('importJsonlFile', () => {
     expect(sink.get('all_metrics/val_loss').time[0]).toBe(Date.UTC(2024, 0, 15, 10, 30, 6) + 18.084);
   });
 
+  it('leaves a file with a line over maxLineBytes to the JS parser, which skips and reports it', async () => {
+    const path = join(dir, 'oversized.jsonl');
+    writeFileSync(
+      path,
+      `{"step": 0, "loss": 1}\n{"step": 1, "loss": 2, "blob": "${'x'.repeat(5000)}"}\n{"step": 2, "loss": 3}`,
+    );
+    const sink = new RecordingSink();
+    const result = await importJsonlFile(path, sink, { engine: 'duckdb', maxLineBytes: 4096, time: TIME });
+    expect(result).toMatchObject({ engine: 'js', fallbackReason: 'a line longer than maxLineBytes' });
+    expect(sink.rejections()).toEqual(['2: oversized']);
+    expect(sink.get('loss')).toMatchObject({ x: [0, 2], value: [1, 3] });
+  });
+
   it('auto picks JS for small files and DuckDB for large ones', async () => {
     const small = await importJsonlFile(fixture('train.jsonl'), new RecordingSink(), { time: TIME });
     expect(small.engine).toBe('js');
