@@ -37,6 +37,18 @@ const TIMESTAMPS = new Set<DuckDBTypeId>([
   DuckDBTypeId.TIMESTAMP_NS,
 ]);
 
+/**
+ * DuckDB names columns case-insensitively: keys `Loss` and `loss` in one file come back as `Loss`
+ * and `loss_1`. Such a pair (or a real key that looks like one) is left to the JS parser.
+ */
+function renamedDuplicate(names: readonly string[]): string | undefined {
+  const lower = new Set(names.map((n) => n.toLowerCase()));
+  return names.find((n) => {
+    const m = /^(.*)_\d+$/.exec(n);
+    return m !== null && lower.has((m[1] as string).toLowerCase());
+  });
+}
+
 const isNumeric = (type: DuckDBType | undefined) => type !== undefined && NUMERIC.has(type.typeId);
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
@@ -47,6 +59,9 @@ const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
  * fields of mixed types, timestamps given as text, names the naming rule refuses.
  */
 export function planColumns(names: readonly string[], types: readonly DuckDBType[], prefix: string): ColumnPlan {
+  const duplicate = renamedDuplicate(names);
+  if (duplicate !== undefined)
+    return { ok: false, reason: `key "${duplicate}" may be a renamed case-insensitive duplicate` };
   const top = new Map(names.map((n, i) => [n, types[i]]));
   if (isNumeric(top.get('index')) && top.get('data')?.typeId === DuckDBTypeId.STRUCT) {
     return { ok: false, reason: 'ml-dash records ({"index", "data"}) are read by the JS parser' };
@@ -78,6 +93,8 @@ export function planColumns(names: readonly string[], types: readonly DuckDBType
     const field = joinName(...path);
     if (type.alias === 'JSON') return `field "${field}" holds values of mixed types`;
     if (type.typeId === DuckDBTypeId.STRUCT) {
+      const duplicate = renamedDuplicate(type.entryNames);
+      if (duplicate !== undefined) return `key "${field}/${duplicate}" may be a renamed case-insensitive duplicate`;
       for (const [i, entry] of type.entryNames.entries()) {
         const problem = walk([...path, entry], `${sql}.${ident(entry)}`, type.entryTypes[i] as DuckDBType);
         if (problem) return problem;

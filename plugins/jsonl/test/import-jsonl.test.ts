@@ -142,6 +142,16 @@ describe('importJsonlFile', () => {
     expect(sink.get('loss')).toMatchObject({ x: [0, 2], value: [1, 3] });
   });
 
+  it('keeps keys that differ only in case apart (DuckDB would rename one, so the JS parser reads the file)', async () => {
+    const path = join(dir, 'case.jsonl');
+    writeFileSync(path, '{"step": 0, "Loss": 1, "loss": 5}\n{"step": 1, "loss": 2}\n');
+    const sink = new RecordingSink();
+    const result = await importJsonlFile(path, sink, { engine: 'duckdb', time: TIME });
+    expect(result.engine).toBe('js');
+    expect(sink.get('Loss').value).toEqual([1]);
+    expect(sink.get('loss').value).toEqual([5, 2]);
+  });
+
   it('auto picks JS for small files and DuckDB for large ones', async () => {
     const small = await importJsonlFile(fixture('train.jsonl'), new RecordingSink(), { time: TIME });
     expect(small.engine).toBe('js');
