@@ -1,7 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
+import { TrainscopeClient } from '@trainscope/client';
 import {
   createPluginContext,
+  type JsonValue,
+  type PluginContext,
+  processAlive,
   type Run,
+  type RunPatch,
   readOwner,
   resolveStoreDir,
   type Store,
@@ -16,6 +21,7 @@ import { CliError } from '../cli-error.js';
 import type { Output } from '../output.js';
 import { openOwnedStore } from '../owner.js';
 import { parseParams } from '../params.js';
+import { remoteContext, runFromApi } from '../remote-context.js';
 
 /** Options of `trainscope run`. */
 export interface RunOptions {
@@ -35,54 +41,174 @@ export interface RunOptions {
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+/** Where a run is recorded: this process owning the store, or the owner's API. */
+interface RunBackend {
+  run: Run;
+  context: PluginContext & { abort(reason?: unknown): void };
+  /** Base URL of the API the child is told about. */
+  url: string;
+  storeDir: string;
+  updateRun(patch: RunPatch): Promise<void>;
+  /** Delivers everything recorded so far. */
+  flush(): Promise<void>;
+  /** Ends the backend (the owner keeps serving while other runs still write through it). */
+  close(): Promise<void>;
+}
+
 /**
  * `trainscope run -- CMD ARGS...`: runs CMD with its output passed through unchanged while the
- * plugins record its metrics, and returns CMD's exit code.
+ * plugins record its metrics, and returns CMD's exit code. The first run on a store owns it and
+ * serves the API; a run started while another process owns the store records through that
+ * owner's API (DESIGN "one writer, many clients").
  */
 export async function runCommand(command: string[], options: RunOptions, out: Output): Promise<number> {
   const [file, ...args] = command;
   if (!file) throw new CliError('Name the command to run after "--", e.g. trainscope run -- python train.py', 2);
   const dir = resolveStoreDir(options.dir);
+  const params = { ...parseParams(options.param), command: [file, ...args].join(' ') };
+  const host = { ...readHostInfo(), ...(options.gpu ? await readNvmlHostInfo() : {}) };
+  const input = {
+    project: options.project,
+    ...(options.name ? { name: options.name } : {}),
+    params,
+    tags: options.tag,
+    host,
+  };
   const owner = readOwner(dir);
-  if (owner && owner.pid !== process.pid && owner.url) {
-    throw new CliError(
-      `The store ${dir} is owned by pid ${owner.pid} (${owner.url}); recording a second run through it is not supported yet. ` +
-        'Use another store with --dir, or wait for that run to finish.',
-    );
+  const backend =
+    owner && owner.pid !== process.pid && owner.url && processAlive(owner.pid)
+      ? await remoteBackend(owner.url, dir, input, out)
+      : await ownerBackend(dir, options, input, out);
+  try {
+    const { run } = backend;
+    out.info(`trainscope: run ${run.id} (${run.project}/${run.name}) · dashboard ${backend.url}/#/runs/${run.id}`);
+    return await supervise(backend, file, args, options, out);
+  } finally {
+    await backend.close();
   }
-  const params = parseParams(options.param);
+}
+
+type RunInputFields = Parameters<Store['createRun']>[0] & object;
+
+async function ownerBackend(dir: string, options: RunOptions, input: RunInputFields, out: Output): Promise<RunBackend> {
   const { store, server } = await openOwnedStore({
     dir,
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.host !== undefined ? { host: options.host } : {}),
   });
-  let run: Run | undefined;
   try {
-    const host = { ...readHostInfo(), ...(options.gpu ? await readNvmlHostInfo() : {}) };
-    run = await store.createRun({
-      project: options.project,
-      ...(options.name ? { name: options.name } : {}),
-      params: { ...params, command: [file, ...args].join(' ') },
-      tags: options.tag,
-      host,
-    });
-    out.info(`trainscope: run ${run.id} (${run.project}/${run.name}) · dashboard ${server.url}/#/runs/${run.id}`);
-    return await supervise(store, run, file, args, options, server.url, out);
-  } finally {
+    const run = await store.createRun(input);
+    const context = await createPluginContext(store, run.id, { logger: out.logger });
+    return {
+      run,
+      context,
+      url: server.url,
+      storeDir: store.dir,
+      updateRun: async (patch) => {
+        await store.updateRun(run.id, patch);
+      },
+      flush: () => store.flush(),
+      close: async () => {
+        await waitForOtherRuns(store, run.id, out);
+        await server.close();
+      },
+    };
+  } catch (error) {
     await server.close();
+    throw error;
+  }
+}
+
+async function remoteBackend(url: string, dir: string, input: RunInputFields, out: Output): Promise<RunBackend> {
+  const apiKey = process.env['TRAINSCOPE_API_KEY'];
+  const client = new TrainscopeClient({ url, ...(apiKey ? { apiKey } : {}) });
+  let run: Run;
+  try {
+    run = runFromApi(
+      await client.createRun({
+        ...(input.project ? { project: input.project } : {}),
+        ...(input.name ? { name: input.name } : {}),
+        ...(input.params ? { params: input.params } : {}),
+        ...(input.tags ? { tags: input.tags } : {}),
+        ...(input.host ? { host: input.host as Record<string, JsonValue> } : {}),
+      }),
+    );
+  } catch (error) {
+    throw new CliError(
+      `The store ${dir} is owned by another process serving ${url}, which did not accept a new run: ${(error as Error).message}`,
+    );
+  }
+  out.debug(`trainscope: recording through the store owner at ${url}`);
+  const context = remoteContext(client, run, out);
+  return {
+    run,
+    context,
+    url,
+    storeDir: dir,
+    updateRun: async (patch) => {
+      await context.flush();
+      await client.updateRun(run.id, {
+        ...(patch.status ? { status: patch.status } : {}),
+        ...(patch.exitCode !== undefined ? { exit_code: patch.exitCode } : {}),
+        ...(patch.errorMessage !== undefined ? { error_message: patch.errorMessage } : {}),
+      });
+    },
+    flush: () => context.flush(),
+    close: async () => {
+      await context.flush().catch((error: unknown) => {
+        const { points, logs } = context.pending();
+        out.error(
+          `trainscope: ${points} points and ${logs} log lines could not be delivered to ${url}: ${(error as Error).message}`,
+        );
+      });
+      await context.close();
+    },
+  };
+}
+
+/**
+ * The owner keeps serving while other processes are still recording runs through it: runs in
+ * state `running` that changed within the last 30 s. Ctrl-C stops waiting.
+ */
+async function waitForOtherRuns(store: Store, ownRun: string, out: Output): Promise<void> {
+  let interrupted = false;
+  const stop = () => {
+    interrupted = true;
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    let announced = false;
+    for (;;) {
+      const now = Date.now();
+      const active = (await store.listRuns({ status: 'running' })).filter(
+        (r) => r.id !== ownRun && now - (store.lastActivity(r.id) ?? 0) < 30_000,
+      );
+      if (active.length === 0 || interrupted) return;
+      if (!announced) {
+        out.info(
+          `trainscope: still serving the store for ${active.length} other run${active.length > 1 ? 's' : ''} (${active
+            .map((r) => r.id)
+            .join(', ')}); Ctrl-C to stop`,
+        );
+        announced = true;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
 }
 
 async function supervise(
-  store: Store,
-  run: Run,
+  backend: RunBackend,
   file: string,
   args: string[],
   options: RunOptions,
-  url: string,
   out: Output,
 ): Promise<number> {
-  const context = await createPluginContext(store, run.id, { logger: out.logger });
+  const { context, run } = backend;
   const stdout = stdoutPlugin();
   const statsd = await startStatsd(options, context, out);
   await stdout.start(context);
@@ -90,9 +216,9 @@ async function supervise(
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PYTHONUNBUFFERED: process.env['PYTHONUNBUFFERED'] ?? '1',
-    TRAINSCOPE_URL: url,
+    TRAINSCOPE_URL: backend.url,
     TRAINSCOPE_RUN_ID: run.id,
-    TRAINSCOPE_DIR: store.dir,
+    TRAINSCOPE_DIR: backend.storeDir,
     ...(statsdPort !== undefined ? { STATSD_HOST: '127.0.0.1', STATSD_PORT: String(statsdPort) } : {}),
   };
   const child = startChild(file, args, env);
@@ -127,21 +253,17 @@ async function supervise(
       const message = `cannot start "${file}": ${why}`;
       out.error(`trainscope: ${message}`);
       context.log({ text: message, stream: 'system', level: 'error' });
-      await store.updateRun(run.id, { status: 'failed', exitCode: code, errorMessage: message });
+      await backend.updateRun({ status: 'failed', exitCode: code, errorMessage: message });
     } else if (forwarded && code !== 0) {
-      await store.updateRun(run.id, { status: 'stopped', exitCode: code, errorMessage: `stopped by ${forwarded}` });
+      await backend.updateRun({ status: 'stopped', exitCode: code, errorMessage: `stopped by ${forwarded}` });
     } else if (code === 0) {
-      await store.updateRun(run.id, { status: 'completed', exitCode: 0 });
+      await backend.updateRun({ status: 'completed', exitCode: 0 });
     } else {
       const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${code}`;
       const tail = stderrTail.lines().slice(-10).join('\n');
-      await store.updateRun(run.id, {
-        status: 'failed',
-        exitCode: code,
-        errorMessage: tail ? `${how}\n${tail}` : how,
-      });
+      await backend.updateRun({ status: 'failed', exitCode: code, errorMessage: tail ? `${how}\n${tail}` : how });
     }
-    await store.flush();
+    await backend.flush();
     const stats = stdout.stats();
     const refused = Object.values(stats.rejected as Record<string, number>).reduce((a, b) => a + b, 0);
     out.info(

@@ -26,6 +26,8 @@ export interface IngestorHost {
    * returns a function that makes them pending again if the transaction fails.
    */
   writeSideRows(): Promise<() => void>;
+  /** Called after every successful commit with the runs whose points it held. */
+  touched(runIds: ReadonlySet<string>): void;
   /** Whether anyone listens for committed deltas (building them costs a pass over the points). */
   wantsDeltas(): boolean;
   /** Called after a successful commit, with the deltas written. */
@@ -266,8 +268,13 @@ export class Ingestor {
       throw error;
     }
     this.#lastError = null;
-    for (const plan of plans.values()) Object.assign(plan.state, plan.next);
+    const runs = new Set<string>();
+    for (const plan of plans.values()) {
+      Object.assign(plan.state, plan.next);
+      runs.add(plan.state.series.runId);
+    }
     this.committed += batch.length;
+    if (runs.size > 0) this.#host.touched(runs);
     if (this.#host.wantsDeltas()) this.#host.committed(this.#deltas(plans, batch, xs, xa));
   }
 

@@ -116,6 +116,8 @@ export class Store {
   readonly #runSeries = new Map<string, Map<string, SeriesState>>();
   readonly #runs = new Map<string, Run>();
   readonly #logCount = new Map<string, number>();
+  /** When each run last changed or had points committed, in this process (epoch ms). */
+  readonly #activity = new Map<string, number>();
   #pendingSeries: Series[] = [];
   #pendingLogs: LogLine[] = [];
   #nextSeriesId: number;
@@ -153,6 +155,10 @@ export class Store {
         connection: writer,
         state: (id) => this.#states.get(id),
         writeSideRows: () => this.#writeSideRows(),
+        touched: (runIds) => {
+          const now = Date.now();
+          for (const id of runIds) this.#activity.set(id, now);
+        },
         wantsDeltas: () => this.#live.size > 0,
         committed: (deltas) => this.#live.publish(deltas),
         failed: (error) => this.#onWriteError?.(error),
@@ -261,8 +267,18 @@ export class Store {
       throw error;
     });
     this.#runs.set(run.id, run);
+    this.#activity.set(run.id, Date.now());
     this.#live.publishRun(run);
     return run;
+  }
+
+  /**
+   * When a run last changed or had points committed through this store object (epoch ms), or
+   * undefined when it has not since the store was opened. The owner uses it to tell runs still
+   * being written by other processes from runs left `running` by a crash.
+   */
+  lastActivity(runId: string): number | undefined {
+    return this.#activity.get(runId);
   }
 
   /** Changes a run's status, times, exit code, error, params, tags or host facts. */
@@ -304,6 +320,7 @@ export class Store {
       ),
     );
     this.#runs.set(id, run);
+    this.#activity.set(id, Date.now());
     this.#live.publishRun(run);
     return run;
   }
@@ -500,6 +517,7 @@ export class Store {
       });
     }
     this.#logCount.set(runId, n);
+    this.#activity.set(runId, now);
     this.ingestor.markSideRows();
   }
 
