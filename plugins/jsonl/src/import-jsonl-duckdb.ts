@@ -90,7 +90,8 @@ async function readAll(
       if (x !== null && !Number.isFinite(x)) throw new DuckdbRefusedError(`a step/epoch of ${x}`);
     }
   }
-  const ids = plan.columns.map((c) => sink.series({ name: c.name }));
+  // Series are defined at their first point, as the JS parser does (a column can be all NULL).
+  const ids = plan.columns.map(() => -1);
   for (const field of plan.skipped) {
     sink.log({
       text: `jsonl: ${options.label}: field "${field}" is not a number; it is skipped wherever it appears`,
@@ -117,10 +118,14 @@ async function readAll(
     }
     for (let c = 0; c < ids.length; c++) {
       const vector = chunk.getColumnVector(c + 2);
-      const id = ids[c] as number;
+      let id = ids[c] as number;
       for (let r = 0; r < rows; r++) {
         const v = vector.getItem(r) as number | null;
         if (v === null) continue;
+        if (id < 0) {
+          id = sink.series({ name: (plan.columns[c] as { name: string }).name });
+          ids[c] = id;
+        }
         builder.push(id, v, ts[r] as number, xs[r]);
       }
       if (builder.length >= batchSize) {
