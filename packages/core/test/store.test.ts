@@ -210,6 +210,29 @@ describe('series and points', () => {
     expect(store.ingestor.committed).toBe(1);
     expect(store.ingestor.pending).toBe(0);
   });
+
+  it('resolves flush only once everything ingested before the call is committed', async () => {
+    const store = await openStore({ flushIntervalMs: 1 });
+    const run = await store.createRun();
+    await store.openRun(run.id);
+    const a = store.defineSeries(run.id, { name: 'a' }).id;
+    const b = store.defineSeries(run.id, { name: 'b' }).id;
+    for (let round = 0; round < 20; round++) {
+      store.ingestor.ingest(batchOf([a, b], [round, round], [1, 2]));
+      void store.flush();
+      store.ingestor.ingest(batchOf([a], [round + 0.5], [3]));
+      // two callers wait on the running flush; the second must also wait for the one the first starts
+      void store.flush();
+      await store.flush();
+      expect(store.ingestor.committed).toBe(store.ingestor.accepted);
+      expect((await store.listSeries(run.id)).length).toBe(2);
+    }
+    const [sa, sb] = await store.summaries([a, b]);
+    expect(sa?.count).toBe(40);
+    expect(sb?.count).toBe(20);
+    const points = await store.readPoints({ series: [a], by: 'n' });
+    expect(Array.from(points.n)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
 });
 
 describe('export', () => {

@@ -122,7 +122,7 @@ export class Ingestor {
   readonly #flushIntervalMs: number;
   readonly #maxPending: number;
   #pending = new PendingPoints();
-  #flushing: Promise<void> | null = null;
+  #flushing: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #pointAppender = new ChunkAppender(POINT_TYPES);
@@ -189,22 +189,19 @@ export class Ingestor {
     this.ingest(batch);
   }
 
-  /** Writes everything pending now. Resolves when it is committed; rejects if the write failed. */
+  /**
+   * Writes everything pending now. Resolves when it is committed; rejects if the write failed.
+   * Flushes run one after another: each plans against the state the previous one committed.
+   */
   flush(): Promise<void> {
-    const run = async (): Promise<void> => {
-      if (this.#flushing) await this.#flushing.catch(() => {});
-      if (this.#pending.length === 0 && !this.#hasSideRows) {
-        return;
-      }
-      const current = this.#flushOnce();
-      this.#flushing = current;
-      try {
-        await current;
-      } finally {
-        if (this.#flushing === current) this.#flushing = null;
-      }
-    };
-    return run();
+    const next = this.#flushing
+      .catch(() => {})
+      .then(() => {
+        if (this.#pending.length === 0 && !this.#hasSideRows) return;
+        return this.#flushOnce();
+      });
+    this.#flushing = next;
+    return next;
   }
 
   /** Set by the store when log lines or series rows are waiting. */

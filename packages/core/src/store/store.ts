@@ -119,6 +119,8 @@ export class Store {
   /** When each run last changed or had points committed, in this process (epoch ms). */
   readonly #activity = new Map<string, number>();
   #pendingSeries: Series[] = [];
+  /** Series rows of the flush now in its transaction: listed until the next flush takes over. */
+  #writingSeries: Series[] = [];
   #pendingLogs: LogLine[] = [];
   #nextSeriesId: number;
   #owner: OwnerInfo;
@@ -439,7 +441,12 @@ export class Store {
     const rows = await this.#query('SELECT * FROM series WHERE run_id = ? ORDER BY id', [runId]);
     const out = rows.map(seriesFromRow);
     const seen = new Set(out.map((s) => s.id));
-    for (const s of this.#pendingSeries) if (s.runId === runId && !seen.has(s.id)) out.push(s);
+    for (const s of [...this.#writingSeries, ...this.#pendingSeries]) {
+      if (s.runId === runId && !seen.has(s.id)) {
+        seen.add(s.id);
+        out.push(s);
+      }
+    }
     return out;
   }
 
@@ -753,6 +760,7 @@ export class Store {
     const logs = this.#pendingLogs;
     this.#pendingSeries = [];
     this.#pendingLogs = [];
+    this.#writingSeries = series;
     const restore = () => {
       this.#pendingSeries = [...series, ...this.#pendingSeries];
       this.#pendingLogs = [...logs, ...this.#pendingLogs];
