@@ -53,7 +53,9 @@ export function quotedKeyForms(key: string): string[] {
  * `forms` is `quotedKeyForms(key)` (worked out once per key by callers that loop).
  */
 export function writtenAsInteger(line: string, key: string, value: number, forms = quotedKeyForms(key)): boolean {
-  const token = String(value);
+  // Python writes an int in full digits; JavaScript spells 1e21 and beyond with an exponent,
+  // which in the file would be a float.
+  const token = Math.abs(value) >= 1e21 ? BigInt(value).toString() : String(value);
   for (const quoted of forms) {
     for (const sep of [': ', ':']) {
       const needle = `${quoted}${sep}${token}`;
