@@ -211,6 +211,27 @@ describe('series and points', () => {
     expect(store.ingestor.pending).toBe(0);
   });
 
+  it('tells the next point position of a series, counting points not yet committed', async () => {
+    const dir = tempDir();
+    const store = await Store.open({ dir, flushIntervalMs: 60_000 });
+    const run = await store.createRun();
+    await store.openRun(run.id);
+    const a = store.defineSeries(run.id, { name: 'a' }).id;
+    const b = store.defineSeries(run.id, { name: 'b' }).id;
+    expect(store.ingestor.nextIndex(a)).toBe(0);
+    store.ingestor.ingest(batchOf([a, a, b, a], [1, 2, 1, 3], [1, 2, 3, 4]));
+    expect([store.ingestor.nextIndex(a), store.ingestor.nextIndex(b)]).toEqual([3, 1]);
+    await store.flush();
+    store.ingestor.ingest(batchOf([b], [2], [5]));
+    expect([store.ingestor.nextIndex(a), store.ingestor.nextIndex(b)]).toEqual([3, 2]);
+    expect(() => store.ingestor.nextIndex(9999)).toThrow(UnknownSeriesError);
+    await store.close();
+    const again = await Store.open({ dir });
+    await again.openRun(run.id);
+    expect([again.ingestor.nextIndex(a), again.ingestor.nextIndex(b)]).toEqual([3, 2]);
+    await again.close();
+  });
+
   it('resolves flush only once everything ingested before the call is committed', async () => {
     const store = await openStore({ flushIntervalMs: 1 });
     const run = await store.createRun();

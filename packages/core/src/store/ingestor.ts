@@ -123,6 +123,8 @@ export class Ingestor {
   readonly #maxPending: number;
   #pending = new PendingPoints();
   #flushing: Promise<void> = Promise.resolve();
+  /** Per series, points accepted so far (committed + pending), for series ingested to since open. */
+  readonly #acceptedBy = new Map<number, number>();
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #pointAppender = new ChunkAppender(POINT_TYPES);
@@ -161,14 +163,20 @@ export class Ingestor {
     validateBatchShape(batch);
     validateBatchValues(batch);
     const { series, length } = batch;
+    // Points per series in this batch, counted in runs of one id (batches are mostly grouped).
+    const runs = new Map<number, number>();
     let last = -1;
+    let runStart = 0;
     for (let i = 0; i < length; i++) {
       const id = series[i] as number;
       if (id !== last) {
         if (!this.#host.state(id)) throw new UnknownSeriesError(id);
+        if (last >= 0) runs.set(last, (runs.get(last) ?? 0) + i - runStart);
         last = id;
+        runStart = i;
       }
     }
+    if (last >= 0) runs.set(last, (runs.get(last) ?? 0) + length - runStart);
     if (this.#pending.length + length > this.#maxPending) {
       throw new BatchError(
         `The ingest buffer holds ${this.#pending.length} points and cannot take ${length} more until the store catches up${
@@ -179,8 +187,21 @@ export class Ingestor {
     }
     this.#pending.append(batch);
     this.accepted += length;
+    for (const [id, count] of runs) this.#acceptedBy.set(id, this.nextIndex(id) + count);
     if (this.#pending.length >= this.#flushPoints) void this.flush().catch(() => {});
     else this.#arm();
+  }
+
+  /**
+   * The position the next point of a series will take: points committed plus points accepted and
+   * not yet committed. A writer that resends after an outage skips what the series already holds.
+   */
+  nextIndex(seriesId: number): number {
+    const accepted = this.#acceptedBy.get(seriesId);
+    if (accepted !== undefined) return accepted;
+    const state = this.#host.state(seriesId);
+    if (!state) throw new UnknownSeriesError(seriesId);
+    return state.count;
   }
 
   /** Like `ingest`, but waits for a flush first when enough is pending (back-pressure). */
