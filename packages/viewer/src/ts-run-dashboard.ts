@@ -205,7 +205,9 @@ export class TsRunDashboard extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#observer = new IntersectionObserver((entries) => this.#onIntersect(entries), { rootMargin: '200px' });
+    // Only what is on screen: charts just below the fold would delay the first paint of the
+    // visible ones, and each chart reads fast enough to appear as it is scrolled to.
+    this.#observer = new IntersectionObserver((entries) => this.#onIntersect(entries), { rootMargin: '0px' });
   }
 
   override disconnectedCallback(): void {

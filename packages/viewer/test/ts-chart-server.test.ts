@@ -83,6 +83,20 @@ describe('<ts-chart> against a real server', () => {
     expect(reads).toEqual([]);
   });
 
+  it('lays x out as seconds since the run started, from wall-time chart reads', async () => {
+    const chart = mountChart((el) => {
+      el.server = server;
+      el.series = String(seeded.a['train/loss']);
+      el.xAxis = 'relative';
+      el.noLive = true;
+    });
+    await rendered(chart);
+    const xs = chart.plot!.data[0] as number[];
+    // Points are 100 ms apart from the run's start: 0 .. 1999.9 s.
+    expect(xs[0]).toBe(0);
+    expect(xs.at(-1)).toBeCloseTo((seeded.steps - 1) / 10, 6);
+  });
+
   it('overlays one metric of several runs to compare them', async () => {
     const chart = mountChart((el) => {
       el.server = server;
