@@ -64,7 +64,7 @@ export async function createServer(options: ServerOptions): Promise<TrainscopeSe
   const { store } = options;
   const host = options.host ?? '127.0.0.1';
   const keys = new KeyRing(options.keysFile ?? join(store.dir, KEYS_FILE));
-  if (!isLoopbackHost(host) && !keys.enabled) throw new InsecureBindError(host);
+  if (!isLoopbackHost(host) && !keys.hasKeys) throw new InsecureBindError(host);
   const corsOrigins = new Set(options.corsOrigins ?? []);
   const rejections = new RejectionTally();
 

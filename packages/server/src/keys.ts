@@ -99,13 +99,23 @@ export class KeyRing {
   readonly file: string;
   #stamp = '';
   #keys = new Map<string, StoredKey>();
+  #present = false;
 
   constructor(file: string) {
     this.file = file;
   }
 
-  /** True when at least one key exists, i.e. requests must carry one. */
+  /**
+   * True once the key file exists, i.e. requests must carry a key. Auth fails closed: revoking
+   * every key leaves it on (nothing verifies) rather than opening the store to anyone.
+   */
   get enabled(): boolean {
+    this.#refresh();
+    return this.#present;
+  }
+
+  /** True when at least one key can still verify (what a non-loopback bind needs). */
+  get hasKeys(): boolean {
     this.#refresh();
     return this.#keys.size > 0;
   }
@@ -128,16 +138,19 @@ export class KeyRing {
     try {
       const s = statSync(this.file);
       stamp = `${s.ino}:${s.size}:${s.mtimeMs}`;
-    } catch {
-      stamp = 'absent';
+    } catch (error) {
+      // Only a file that is not there turns auth off; one we cannot stat keeps it on.
+      stamp = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : 'unreadable';
     }
     if (stamp === this.#stamp) return;
     this.#stamp = stamp;
+    this.#present = stamp !== 'absent';
     // A key file that cannot be parsed fails closed: no key verifies, but auth stays on.
     try {
       this.#keys = new Map(readKeyFile(this.file).keys.map((k) => [k.id, k]));
     } catch {
-      this.#keys = new Map([['', { id: '', name: '', salt: '', hash: '', createdAt: 0 }]]);
+      this.#keys = new Map();
+      this.#present = true;
     }
   }
 }

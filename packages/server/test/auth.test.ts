@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readOwner, Store } from '@trainscope/core';
@@ -90,6 +90,57 @@ describe('API keys', () => {
     expect(revokeKey(dir, 'temp')).toBe(1);
     expect((await api(`${s.url}/api/v1/runs`, { key: second.key })).status).toBe(401);
     expect((await api(`${s.url}/api/v1/runs`, { key })).status).toBe(200);
+  });
+});
+
+describe('keys fail closed', () => {
+  test('revoking every key keeps auth on: REST and WebSocket answer 401, even with the old key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trainscope-revoke-all-'));
+    const only = createKey(dir, 'only');
+    const s = await startServer({}, dir);
+    try {
+      expect((await api(`${s.url}/api/v1/runs`, { key: only.key })).status).toBe(200);
+      expect(revokeKey(dir, 'only')).toBe(1);
+      expect(listKeys(dir)).toEqual([]);
+      for (const key of [undefined, only.key]) {
+        const res = await api(`${s.url}/api/v1/runs`, key ? { key } : {});
+        expect(res.status).toBe(401);
+        expect(res.body).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
+        await expect(new LiveRecorder(s.url, key ? { key } : {}).opened()).rejects.toThrow('HTTP 401');
+      }
+      const posted = await api(`${s.url}/api/v1/runs`, { method: 'POST', json: { project: 'p' } });
+      expect(posted.status).toBe(401);
+      expect(s.server.stats().rejections['unauthorized']).toBeGreaterThanOrEqual(5);
+    } finally {
+      await s.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a key file that cannot be parsed keeps auth on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trainscope-bad-keys-'));
+    writeFileSync(join(dir, 'keys.json'), '{not json');
+    const s = await startServer({}, dir);
+    try {
+      expect((await api(`${s.url}/api/v1/runs`)).status).toBe(401);
+      await expect(new LiveRecorder(s.url).opened()).rejects.toThrow('HTTP 401');
+    } finally {
+      await s.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a store whose keys are all revoked still refuses a non-loopback bind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trainscope-bind-revoked-'));
+    createKey(dir, 'gone');
+    revokeKey(dir, 'gone');
+    const store = await Store.open({ dir });
+    try {
+      await expect(createServer({ store, host: '0.0.0.0' })).rejects.toBeInstanceOf(InsecureBindError);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
