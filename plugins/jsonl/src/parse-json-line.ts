@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { RejectReason as R, type RejectReason } from './reasons.js';
 
 /** A parsed line: the object, or why it was refused. */
@@ -6,8 +7,10 @@ export type ParsedLine =
   | { ok: false; reason: RejectReason; detail: string };
 
 // Python's json.dumps writes NaN, Infinity and -Infinity as bare words; JSON.parse refuses them.
-// They are swapped for strings no real value holds (they start with NUL) and swapped back after.
-const SENTINEL_PREFIX = '\u0000ts-nonfinite:';
+// They are swapped for strings no real value holds and swapped back after. The strings carry a
+// nonce drawn at start-up: a fixed marker could be written into a line as an escaped string
+// ("\u0000ts-nonfinite:NaN") and would then be read back as a number.
+const SENTINEL_PREFIX = `\u0000ts-nonfinite-${randomBytes(12).toString('hex')}:`;
 const SENTINELS: Record<string, number> = {
   [`${SENTINEL_PREFIX}NaN`]: Number.NaN,
   [`${SENTINEL_PREFIX}Infinity`]: Number.POSITIVE_INFINITY,

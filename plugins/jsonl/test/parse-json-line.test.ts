@@ -22,6 +22,12 @@ describe('parseJsonLine', () => {
     expect(parsed.ok && parsed.value['note']).toBe('loss was NaN, lr Infinity " NaN');
   });
 
+  it('keeps a string that spells the internal NaN marker a string (found by fuzzing)', () => {
+    const parsed = parseJsonLine('{"tag": "\\u0000ts-nonfinite:NaN", "loss": NaN}');
+    expect(parsed.ok && parsed.value['tag']).toBe('\u0000ts-nonfinite:NaN');
+    expect(parsed.ok && parsed.value['loss']).toBeNaN();
+  });
+
   it('refuses malformed, non-object and binary lines with a reason', () => {
     expect(parseJsonLine('{"step": 1, "loss": ')).toMatchObject({ ok: false, reason: 'malformed' });
     expect(parseJsonLine('{"loss": NaNa}')).toMatchObject({ ok: false, reason: 'malformed' });
