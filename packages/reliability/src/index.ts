@@ -1,0 +1,10 @@
+export { jsonlTarget } from './fuzz-jsonl.js';
+export { statsdTarget } from './fuzz-statsd.js';
+export { stdoutTarget } from './fuzz-stdout.js';
+export type { FuzzTarget } from './fuzz-target.js';
+export { expectThat, isSubsequence, PropertyBroken, sameNumber } from './fuzz-target.js';
+export type { RecordedPoint } from './recording-sink.js';
+export { RecordingSink } from './recording-sink.js';
+export { assertTarget, FUZZ_SEED } from './run-property.js';
+export type { TempDir } from './temp-dir.js';
+export { makeTempDir } from './temp-dir.js';
