@@ -17,6 +17,7 @@ import { logRoutes } from './routes/logs.js';
 import { ARROW_STREAM, pointRoutes } from './routes/points.js';
 import { runRoutes } from './routes/runs.js';
 import { seriesRoutes } from './routes/series.js';
+import { isSiteRequest, registerStaticSite } from './static-site.js';
 
 /** Options of `createServer`. */
 export interface ServerOptions {
@@ -38,6 +39,12 @@ export interface ServerOptions {
   liveMaxBufferedPoints?: number;
   /** Writes the owner file's `url` so other processes find this server. @default true */
   advertise?: boolean;
+  /**
+   * A built dashboard (apps/web/dist: index.html + hashed assets) to serve at `/`, with the
+   * single-page fallback to index.html. Its files load without a key (the page asks for one via
+   * `?key=`); every API route stays protected. @default none (no page served)
+   */
+  staticDir?: string;
 }
 
 /** A running server. */
@@ -95,6 +102,8 @@ export async function createServer(options: ServerOptions): Promise<TrainscopeSe
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'OPTIONS' || !keys.enabled) return;
+    // The page's own files hold no data; the API calls it makes carry the key.
+    if (options.staticDir !== undefined && isSiteRequest(request.url, request.routeOptions.url)) return;
     if (!keys.verify(keyFromAuthorization(request.headers.authorization))) {
       rejections.add('unauthorized');
       return reply
@@ -104,12 +113,16 @@ export async function createServer(options: ServerOptions): Promise<TrainscopeSe
     }
   });
 
+  const sitePage = options.staticDir === undefined ? null : await registerStaticSite(app, options.staticDir);
+
   app.setErrorHandler(async (error, _request, reply) => {
     const { statusCode, body } = mapError(error);
     rejections.add(body.error.code);
     return reply.code(statusCode).send(body);
   });
   app.setNotFoundHandler(async (request, reply) => {
+    const page = sitePage?.(request, reply);
+    if (page) return page;
     rejections.add('not_found');
     return reply
       .code(404)
