@@ -53,6 +53,7 @@ export function buildProgram(out: Output, result: { code: number }): Command {
       integer('--statsd-port', 0, 65535),
     )
     .option('--no-gpu', 'do not sample NVIDIA GPUs')
+    .option('--open', 'open the dashboard in a browser (TRAINSCOPE_BROWSER names one)')
     .option(
       '--system-interval <seconds>',
       'seconds per stored system sample (mean/min/max of 10 Hz samples)',
@@ -71,7 +72,8 @@ export function buildProgram(out: Output, result: { code: number }): Command {
     .description('serve the dashboard and API for every run in the store')
     .option('--port <port>', 'port', integer('--port', 0, 65535), 6070)
     .option('--host <address>', 'bind address (non-loopback needs an API key)', '127.0.0.1')
-    .action(async (options: { port: number; host: string }) => {
+    .option('--open', 'open the dashboard in a browser (TRAINSCOPE_BROWSER names one)')
+    .action(async (options: { port: number; host: string; open?: boolean }) => {
       const d = dir();
       const { serveCommand } = await import('./commands/serve.js');
       result.code = await serveCommand({ ...options, ...(d ? { dir: d } : {}) }, out);

@@ -1,7 +1,9 @@
 import { createSocket } from 'node:dgram';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Store } from '@trainscope/core';
 import { describe, expect, it } from 'vitest';
-import { runCli, spawnCli, tempDir } from './helpers.js';
+import { fixture, runCli, spawnCli, tempDir } from './helpers.js';
 
 function waitFor(stream: NodeJS.ReadableStream | null, pattern: RegExp): Promise<RegExpMatchArray> {
   return new Promise((resolve) => {
@@ -38,6 +40,37 @@ describe('trainscope serve and keys', () => {
     expect((await done).code).toBe(0);
   });
 });
+
+describe('--open', () => {
+  it('opens the dashboard of the run, and the server page for serve, in the browser named by TRAINSCOPE_BROWSER', async () => {
+    const dir = tempDir();
+    const opened = join(dir, 'opened.txt');
+    const env = { TRAINSCOPE_BROWSER: fixture('record-browser.sh'), TRAINSCOPE_TEST_OPENED: opened };
+    const ran = await runCli(['--dir', dir, 'run', '--open', '--', process.execPath, '-e', '1'], env);
+    expect(ran.code).toBe(0);
+    const [, runUrl] = /dashboard (\S+)/.exec(ran.stderr) as RegExpExecArray;
+    const { child, done } = spawnCli(['--dir', dir, 'serve', '--port', '0', '--open'], env);
+    const [, serveUrl] = (await waitFor(child.stderr, /serving .* at (http:\/\/\S+)/)) as RegExpMatchArray;
+    for (let i = 0; i < 100 && readLines(opened).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(readLines(opened)).toEqual([runUrl, serveUrl]);
+    child.kill('SIGINT');
+    expect((await done).code).toBe(0);
+  });
+
+  it('still serves when no browser can be started, and says so', async () => {
+    const dir = tempDir();
+    const { child, done } = spawnCli(['--dir', dir, 'serve', '--port', '0', '--open'], {
+      TRAINSCOPE_BROWSER: join(dir, 'no-such-browser'),
+    });
+    await waitFor(child.stderr, /could not open a browser/);
+    child.kill('SIGINT');
+    expect((await done).code).toBe(0);
+  });
+});
+
+function readLines(path: string): string[] {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
+}
 
 describe('trainscope statsd', () => {
   it('collects statsd packets into a run until interrupted', async () => {

@@ -16,6 +16,7 @@ import { nvmlPlugin, readNvmlHostInfo } from '@trainscope/plugin-nvml';
 import { ListenError, type StatsdPlugin, statsdPlugin } from '@trainscope/plugin-statsd';
 import { stdoutPlugin } from '@trainscope/plugin-stdout';
 import { readHostInfo, systemPlugin } from '@trainscope/plugin-system';
+import { openInBrowser } from '../browser.js';
 import { exitCodeOf, startChild, TailLines, waitForChild } from '../child-process.js';
 import { CliError } from '../cli-error.js';
 import type { Output } from '../output.js';
@@ -81,7 +82,9 @@ export async function runCommand(command: string[], options: RunOptions, out: Ou
       : await ownerBackend(dir, options, input, out);
   try {
     const { run } = backend;
-    out.info(`trainscope: run ${run.id} (${run.project}/${run.name}) · dashboard ${backend.url}/#/runs/${run.id}`);
+    const dashboard = `${backend.url}/#/runs/${run.id}`;
+    out.info(`trainscope: run ${run.id} (${run.project}/${run.name}) · dashboard ${dashboard}`);
+    if (options.open) await openInBrowser(dashboard, out);
     return await supervise(backend, file, args, options, out);
   } finally {
     await backend.close();
