@@ -37,6 +37,14 @@ export interface ServerSourceOptions {
   reconnectMs?: number;
 }
 
+/** Series ids the server takes in one summaries request. */
+const SUMMARY_IDS_PER_REQUEST = 1000;
+
+interface SummaryBatch {
+  ids: Set<number>;
+  answer: Promise<Map<number, ApiSummary>> | null;
+}
+
 interface Listener {
   handlers: LiveHandlers;
   series: Set<number>;
@@ -61,6 +69,10 @@ export class ServerSource implements DataSource {
   #closed = false;
   /** Series never change once defined, so one read serves every chart that names them. */
   readonly #seriesCache = new Map<number, Promise<ApiSeries>>();
+  /** GETs in flight by path: the charts of a dashboard asking for the same run share one request. */
+  readonly #inflight = new Map<string, Promise<unknown>>();
+  /** Summaries asked for in the same task, per run, sent as one request. */
+  readonly #summaryBatches = new Map<string, SummaryBatch>();
 
   constructor(options: ServerSourceOptions) {
     this.url = options.url.replace(/\/+$/, '');
@@ -68,7 +80,18 @@ export class ServerSource implements DataSource {
     this.#reconnectMs = options.reconnectMs ?? 1000;
   }
 
-  async #get<T>(path: string): Promise<T> {
+  #get<T>(path: string): Promise<T> {
+    let pending = this.#inflight.get(path) as Promise<T> | undefined;
+    if (!pending) {
+      pending = this.#fetch<T>(path);
+      this.#inflight.set(path, pending);
+      const forget = () => this.#inflight.delete(path);
+      pending.then(forget, forget);
+    }
+    return pending;
+  }
+
+  async #fetch<T>(path: string): Promise<T> {
     const url = `${this.url}/api/v1${path}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#apiKey) headers['authorization'] = `Api-Key ${this.#apiKey}`;
@@ -121,8 +144,40 @@ export class ServerSource implements DataSource {
     return cached;
   }
 
+  /**
+   * Summaries of a run's series. Calls made in the same task for the same run go out as one
+   * request (a dashboard's charts each ask for their own series as they load).
+   */
   async summaries(runId: string, seriesIds?: number[]): Promise<ApiSummary[]> {
-    const q = seriesIds?.length ? `?series=${seriesIds.join(',')}` : '';
+    if (!seriesIds?.length) return this.#summaryRequest(runId, null);
+    let batch = this.#summaryBatches.get(runId);
+    if (!batch) {
+      const created: SummaryBatch = { ids: new Set(), answer: null };
+      created.answer = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => {
+        this.#summaryBatches.delete(runId);
+        return this.#summaryChunks(runId, [...created.ids]);
+      });
+      batch = created;
+      this.#summaryBatches.set(runId, batch);
+    }
+    for (const id of seriesIds) batch.ids.add(id);
+    const all = await (batch.answer as Promise<Map<number, ApiSummary>>);
+    return seriesIds.flatMap((id) => {
+      const s = all.get(id);
+      return s ? [s] : [];
+    });
+  }
+
+  async #summaryChunks(runId: string, ids: number[]): Promise<Map<number, ApiSummary>> {
+    const chunks: number[][] = [];
+    for (let i = 0; i < ids.length; i += SUMMARY_IDS_PER_REQUEST)
+      chunks.push(ids.slice(i, i + SUMMARY_IDS_PER_REQUEST));
+    const answers = await Promise.all(chunks.map((chunk) => this.#summaryRequest(runId, chunk)));
+    return new Map(answers.flat().map((s) => [s.series_id, s]));
+  }
+
+  async #summaryRequest(runId: string, ids: number[] | null): Promise<ApiSummary[]> {
+    const q = ids ? `?series=${ids.join(',')}` : '';
     return (await this.#get<{ summaries: ApiSummary[] }>(`/runs/${encodeURIComponent(runId)}/summaries${q}`)).summaries;
   }
 

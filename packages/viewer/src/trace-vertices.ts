@@ -31,6 +31,8 @@ export interface VertexOptions {
   max?: number;
   /** Values <= 0 become gaps (log scale). @default false */
   logY?: boolean;
+  /** Vertices at display x <= 0 are left out (log scale has no place for them). @default false */
+  logX?: boolean;
   /** Fewest points in a bucket for the min/max band. @default 3 */
   bandMin?: number;
 }
@@ -46,6 +48,7 @@ export function traceVertices(trace: BucketTrace, options: VertexOptions = {}): 
   const toDisplay = options.toDisplay ?? identity;
   const bandMin = options.bandMin ?? 3;
   const logY = options.logY ?? false;
+  const logX = options.logX ?? false;
   let from = 0;
   let to = c.length;
   if (options.min !== undefined) from = Math.max(0, trace.lowerBound(options.min) - 1);
@@ -77,6 +80,7 @@ export function traceVertices(trace: BucketTrace, options: VertexOptions = {}): 
     let nanMarked = false;
     for (let k = 0; k < n; k++) {
       const x = toDisplay(px[k] as number);
+      if (logX && !(x > 0)) continue;
       const v = pv[k] as number;
       out.x.push(x);
       out.v.push(v);
@@ -90,8 +94,9 @@ export function traceVertices(trace: BucketTrace, options: VertexOptions = {}): 
         out.marks.push({ x, kind });
       }
     }
-    if ((c.nanCount[i] as number) > 0 && !nanMarked) {
-      out.marks.push({ x: toDisplay(((c.bucket[i] as number) + 0.5) * width), kind: 'nan' });
+    const nanX = toDisplay(((c.bucket[i] as number) + 0.5) * width);
+    if ((c.nanCount[i] as number) > 0 && !nanMarked && !(logX && !(nanX > 0))) {
+      out.marks.push({ x: nanX, kind: 'nan' });
     }
   }
   return out;

@@ -525,15 +525,16 @@ export class TsChart extends LitElement {
       const mode = this.#mode;
       const axis = storeAxis(mode);
       const runIds = [...new Set(infos.map((s) => s.run_id))];
-      const runs = await Promise.all(runIds.map((id) => source.getRun(id)));
+      // Point counts (the live cursors) are read before the chart reads, so a point landing in
+      // between arrives twice (harmless to M4) rather than never.
+      const [runs, counts] = await Promise.all([
+        Promise.all(runIds.map((id) => source.getRun(id))),
+        this.noLive ? new Map<number, number>() : pointCounts(source, runIds, infos),
+      ]);
+      if (seq !== this.#loadSeq) return;
       const runName = new Map(runs.map((r) => [r.id, r.name || r.id]));
       const starts = runs.map((r) => Date.parse(r.started_at ?? r.created_at)).filter(Number.isFinite);
       this.#origin = starts.length ? Math.min(...starts) : 0;
-      const counts = new Map<number, number>();
-      for (const runId of runIds) {
-        const ids = infos.filter((s) => s.run_id === runId).map((s) => s.id);
-        for (const s of await source.summaries(runId, ids)) counts.set(s.series_id, s.count);
-      }
       const width = this.#readWidth();
       const reads = await Promise.all(infos.map((s) => source.chart(s.id, { width, axis })));
       if (seq !== this.#loadSeq) return;
@@ -716,6 +717,7 @@ export class TsChart extends LitElement {
       const vertices = traceVertices(t.buckets, {
         toDisplay: transform.toDisplay,
         logY: this.logY,
+        logX: this.logX && this.#mode !== 'wall',
         bandMin: this.noBand ? Number.POSITIVE_INFINITY : 3,
         ...(range ? { min: range[0], max: range[1] } : {}),
       });
@@ -785,12 +787,11 @@ export class TsChart extends LitElement {
     }
     const x = u.data[0][idx];
     const values = new Map<string, string>();
-    this.#plotTraces.forEach((t, i) => {
-      const slot = this.#slots[i];
-      if (!slot) return;
-      const xi = x === undefined ? -1 : t.vertices.x.indexOf(x);
+    for (const t of this.#plotTraces) {
+      // Traces joined on x rarely share every x: each reads out its own stored point nearest the cursor.
+      const xi = x === undefined ? -1 : nearestIndex(t.vertices.x, x);
       values.set(t.key, xi >= 0 ? formatValue(t.vertices.v[xi]) : '—');
-    });
+    }
     const mode = this.#mode;
     const xText =
       x === undefined
@@ -800,6 +801,35 @@ export class TsChart extends LitElement {
           : formatValue(x);
     this._hover = { x: `x=${xText}`, values };
   }
+}
+
+/** Index of the value nearest x in an ascending array, or -1 when it is empty. */
+function nearestIndex(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((xs[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === xs.length) return xs.length - 1;
+  if (lo > 0 && x - (xs[lo - 1] as number) <= (xs[lo] as number) - x) return lo - 1;
+  return lo;
+}
+
+/** Points held per series, read from the runs' summaries. */
+async function pointCounts(source: DataSource, runIds: string[], infos: ApiSeries[]): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  const answers = await Promise.all(
+    runIds.map((runId) =>
+      source.summaries(
+        runId,
+        infos.filter((s) => s.run_id === runId).map((s) => s.id),
+      ),
+    ),
+  );
+  for (const s of answers.flat()) counts.set(s.series_id, s.count);
+  return counts;
 }
 
 function lastValue(b: BucketTrace): number {
