@@ -1,0 +1,17 @@
+export { ExperimentStateError, InvalidOptionError, InvalidValueError } from './errors.js';
+export type { CloseOptions, CloseReport, LogOptions, Params } from './experiment.js';
+export { Experiment } from './experiment.js';
+export type { ExperimentOptions } from './experiment-options.js';
+export type { MetricOptions, RecordOptions } from './metric.js';
+export { Metric } from './metric.js';
+export type { AxisOptions, ScaleOptions } from './metric-axes.js';
+export { MetricGroup, MetricScale } from './metric-axes.js';
+export type { MetricData } from './metric-records.js';
+export { FIELD_LABEL, METRIC_LABEL } from './metric-records.js';
+export type { LogRecord, Metrics, ReadOptions, ReadResult } from './metrics-api.js';
+export { MetricLogger } from './metrics-api.js';
+export type { ProgressOptions } from './progress.js';
+export { progress } from './progress.js';
+export type { DeliveryReport } from './run-sink.js';
+export type { SummaryStats } from './summary-cache.js';
+export { SummaryCache, summaryStats } from './summary-cache.js';

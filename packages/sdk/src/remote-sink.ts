@@ -1,0 +1,312 @@
+import { ApiRequestError, type ApiRun, type ApiSeries, type TrainscopeClient } from '@trainscope/client';
+import type { LogInput, PointBatch, Run, SeriesDef } from '@trainscope/core';
+import { ChunkNumberer } from './chunk.js';
+import { OutageBuffer } from './outage-buffer.js';
+import type { DeliveryReport, RunSink, SinkSeries } from './run-sink.js';
+import { sendPoints } from './send-points.js';
+import { runFromApi, seriesFromApi } from './wire.js';
+
+/** Options of `remoteSink`. */
+export interface RemoteSinkOptions {
+  /** Points kept in memory while the server is unreachable; more go to a spill file. */
+  bufferPoints: number;
+  spillDir: string;
+  /** Send interval (and the first retry delay). */
+  intervalMs: number;
+  closeTimeoutMs: number;
+  warn: (message: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+/** Errors after which the same request may succeed later (server away, restarting, busy). */
+function retryable(error: unknown): boolean {
+  if (!(error instanceof ApiRequestError)) return true;
+  return error.status === 0 || error.status >= 500 || error.status === 429 || error.status === 408;
+}
+
+/**
+ * Writes a run through a server. Series get SDK ids at once and are defined on the server (by
+ * name, which is idempotent) before their first points go out. Every point is numbered within its
+ * series, so batches carry `start` positions and the server drops what it already holds: after an
+ * outage, everything unacknowledged is resent in order, nothing doubled. While the server is away
+ * points wait in an `OutageBuffer` (memory, then a spill file).
+ */
+export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: RemoteSinkOptions): RunSink {
+  let run = runFromApi(apiRun);
+  const defs: SeriesDef[] = [];
+  const keys = new Map<string, number>();
+  /** Server id per SDK id; -1 until defined. */
+  const remote: number[] = [];
+  /** Points the series held on the server before this experiment's first point of it. */
+  const base: number[] = [];
+  const numberer = new ChunkNumberer();
+  const buffer = new OutageBuffer(options.bufferPoints, options.spillDir, `trainscope-${run.id}-${process.pid}`);
+  let logs: LogInput[] = [];
+  let pump: Promise<void> | null = null;
+  let failures = 0;
+  let lastError: unknown = null;
+  let closed = false;
+
+  const key = (def: SeriesDef) => `${def.name}\u0000${JSON.stringify(Object.entries(def.labels ?? {}).sort())}`;
+
+  async function define(): Promise<void> {
+    const fresh: number[] = [];
+    for (let id = 0; id < defs.length; id++) if ((remote[id] ?? -1) < 0) fresh.push(id);
+    if (fresh.length === 0) return;
+    const defined = await client.defineSeries(
+      run.id,
+      fresh.map((id) => {
+        const d = defs[id] as SeriesDef;
+        return {
+          name: d.name,
+          ...(d.kind ? { kind: d.kind } : {}),
+          ...(d.type ? { type: d.type } : {}),
+          ...(d.group ? { group: d.group } : {}),
+          ...(d.unit ? { unit: d.unit } : {}),
+          ...(d.labels ? { labels: d.labels } : {}),
+          ...(d.scale ? { scale: d.scale } : {}),
+          ...(d.xScale ? { x_scale: d.xScale } : {}),
+        };
+      }),
+    );
+    const ids = defined.map((s) => s.id);
+    const counts = new Map((await client.summaries(run.id, ids)).map((s) => [s.series_id, s.count]));
+    fresh.forEach((id, k) => {
+      const serverId = ids[k] as number;
+      remote[id] = serverId;
+      // A series met again after the server lost its definition keeps its first base.
+      base[id] ??= counts.get(serverId) ?? 0;
+    });
+  }
+
+  async function sendChunk(): Promise<boolean> {
+    const chunk = buffer.peek();
+    if (!chunk) return false;
+    const { batch, starts } = chunk;
+    const series = new Array<number>(batch.length);
+    for (let i = 0; i < batch.length; i++) series[i] = remote[batch.series[i] as number] as number;
+    const start: Record<string, number> = {};
+    for (let k = 0; k < starts.length; k += 2) {
+      const id = starts[k] as number;
+      start[String(remote[id])] = (base[id] ?? 0) + (starts[k + 1] as number);
+    }
+    try {
+      await sendPoints(client, { series, x: batch.x, time: batch.time, value: batch.value }, start);
+    } catch (error) {
+      if (error instanceof ApiRequestError && error.code === 'ingest_gap') {
+        await rebase(starts);
+        return true;
+      }
+      if (error instanceof ApiRequestError && error.code === 'unknown_series') {
+        // The server lost series definitions (it stopped before writing them): define them again.
+        for (let k = 0; k < starts.length; k += 2) remote[starts[k] as number] = -1;
+        return true;
+      }
+      if (!retryable(error)) {
+        options.warn(
+          `trainscope: the server refused ${batch.length} points (${(error as Error).message}); they are dropped.`,
+        );
+        buffer.shift();
+        return true;
+      }
+      throw error;
+    }
+    buffer.shift();
+    return true;
+  }
+
+  /** The server holds fewer points than this batch assumes (it lost some): continue from what it has. */
+  async function rebase(starts: Float64Array): Promise<void> {
+    const ids: number[] = [];
+    for (let k = 0; k < starts.length; k += 2) ids.push(starts[k] as number);
+    const counts = new Map(
+      (
+        await client.summaries(
+          run.id,
+          ids.map((id) => remote[id] as number),
+        )
+      ).map((s) => [s.series_id, s.count]),
+    );
+    let lost = 0;
+    for (let k = 0; k < starts.length; k += 2) {
+      const id = starts[k] as number;
+      const held = counts.get(remote[id] as number) ?? 0;
+      const expected = (base[id] ?? 0) + (starts[k + 1] as number);
+      if (expected > held) {
+        lost += expected - held;
+        base[id] = (base[id] ?? 0) - (expected - held);
+      }
+    }
+    if (lost > 0)
+      options.warn(`trainscope: the server lost ${lost} points it had acknowledged (it stopped before storing them).`);
+  }
+
+  async function sendAll(): Promise<void> {
+    await define();
+    while (await sendChunk()) {
+      if (remote.some((id) => id < 0)) await define();
+    }
+    if (logs.length > 0) {
+      const taken = logs;
+      await client.appendLogs(
+        run.id,
+        taken.map((l) => ({
+          text: l.text,
+          ...(l.stream ? { stream: l.stream } : {}),
+          ...(l.level ? { level: l.level } : {}),
+          ...(l.time !== undefined ? { time: l.time } : {}),
+          ...(l.metadata ? { metadata: l.metadata } : {}),
+        })),
+      );
+      logs = logs.slice(taken.length);
+    }
+  }
+
+  /** One delivery pass at a time; resolves when it ends, rejects when the server could not be reached. */
+  function deliver(): Promise<void> {
+    pump ??= sendAll()
+      .then(() => {
+        if (failures > 0) options.warn('trainscope: the server is reachable again; buffered points were sent.');
+        failures = 0;
+        lastError = null;
+      })
+      .catch((error: unknown) => {
+        failures++;
+        lastError = error;
+        if (failures === 1) {
+          options.warn(
+            `trainscope: cannot deliver to ${client.url} (${(error as Error).message}); keeping points (spilled to ${buffer.spillPath} past ${options.bufferPoints}) and retrying.`,
+          );
+        }
+        throw error;
+      })
+      .finally(() => {
+        pump = null;
+      });
+    return pump;
+  }
+
+  const idle = () =>
+    buffer.points === 0 && logs.length === 0 && !remote.some((id) => id < 0) && remote.length === defs.length;
+
+  let timer: NodeJS.Timeout | null = null;
+  const schedule = (ms: number) => {
+    if (closed || timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      if (idle()) return schedule(options.intervalMs);
+      deliver()
+        .then(() => schedule(options.intervalMs))
+        .catch(() => schedule(Math.min(2000, options.intervalMs * 2 ** Math.min(failures, 4))));
+    }, ms);
+    timer.unref();
+  };
+  schedule(options.intervalMs);
+
+  /** Keeps delivering until everything is acknowledged or `deadline` passes; true when delivered. */
+  async function drain(deadline: number): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (pump) await pump.catch(() => {});
+        await deliver();
+        if (idle()) return true;
+      } catch {
+        if (Date.now() >= deadline) return false;
+        await sleep(Math.min(1000, 50 * 2 ** Math.min(attempt, 5)));
+      }
+    }
+  }
+
+  return {
+    mode: 'remote',
+    get run(): Run {
+      return run;
+    },
+    series(def: SeriesDef): number {
+      const k = key(def);
+      let id = keys.get(k);
+      if (id === undefined) {
+        id = defs.push(def) - 1;
+        remote.push(-1);
+        keys.set(k, id);
+      }
+      return id;
+    },
+    ingest(batch: PointBatch): void {
+      buffer.push(numberer.number(batch));
+    },
+    log(line: LogInput): void {
+      logs.push(line);
+      if (logs.length > 100_000) logs.shift();
+    },
+    async updateRun(patch) {
+      run = runFromApi(
+        await client.updateRun(run.id, {
+          ...(patch.status !== undefined ? { status: patch.status } : {}),
+          ...(patch.errorMessage !== undefined ? { error_message: patch.errorMessage } : {}),
+          ...(patch.params !== undefined ? { params: patch.params } : {}),
+          ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+        }),
+      );
+      return run;
+    },
+    async listSeries(): Promise<SinkSeries[]> {
+      await drain(Number.POSITIVE_INFINITY);
+      const series: ApiSeries[] = await client.series(run.id);
+      const sdkId = new Map(remote.map((serverId, id) => [serverId, id]));
+      const summaries = new Map(
+        (
+          await client.summaries(
+            run.id,
+            series.map((s) => s.id),
+          )
+        ).map((s) => [s.series_id, s]),
+      );
+      return series.map((s) => {
+        let id = sdkId.get(s.id);
+        if (id === undefined) {
+          // A series this experiment did not define (a resumed run): known by its server id from now on.
+          id = defs.push({ name: s.name, labels: s.labels }) - 1;
+          keys.set(key({ name: s.name, labels: s.labels }), id);
+          remote.push(s.id);
+          base.push(summaries.get(s.id)?.count ?? 0);
+        }
+        return {
+          id,
+          series: seriesFromApi(s),
+          count: summaries.get(s.id)?.count ?? 0,
+          lastX: summaries.get(s.id)?.last_x ?? null,
+        };
+      });
+    },
+    async read(ids, start, end, cursor) {
+      await drain(Number.POSITIVE_INFINITY);
+      const sdkId = new Map(remote.map((serverId, id) => [serverId, id]));
+      const page = await client.points({
+        series: ids.map((id) => remote[id] as number),
+        by: 'x',
+        start,
+        end,
+        ...(cursor ? { cursor } : {}),
+      });
+      return { ...page, series: Array.from(page.series, (s) => sdkId.get(s) ?? -1) };
+    },
+    async flush() {
+      await drain(Number.POSITIVE_INFINITY);
+    },
+    async close(): Promise<DeliveryReport> {
+      const delivered = await drain(Date.now() + options.closeTimeoutMs);
+      closed = true;
+      if (timer) clearTimeout(timer);
+      if (delivered) return { undelivered: 0, keptAt: null };
+      const undelivered = buffer.points;
+      const keptAt = undelivered > 0 ? buffer.persist() : null;
+      options.warn(
+        `trainscope: ${undelivered} points of run ${run.id} could not be delivered to ${client.url} (${String((lastError as Error)?.message ?? lastError)})${keptAt ? `; they are kept in ${keptAt}` : ''}.`,
+      );
+      return { undelivered, keptAt };
+    },
+  };
+}

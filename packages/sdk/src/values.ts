@@ -1,0 +1,31 @@
+import { InvalidValueError } from './errors.js';
+
+/** What a value was meant for, in error messages. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  if (typeof value === 'bigint') return `the bigint ${value}n`;
+  return `a ${typeof value}`;
+}
+
+/**
+ * Returns `value` when it is a number (NaN and +/-Infinity included: the store keeps them);
+ * throws `InvalidValueError` naming the metric otherwise.
+ */
+export function checkValue(name: string, value: unknown): number {
+  if (typeof value === 'number') return value;
+  throw new InvalidValueError(
+    `Metric "${name}" got ${describe(value)}; values must be numbers (NaN and Infinity are kept as such).`,
+    value,
+  );
+}
+
+/** Returns `at` when it is a finite number; throws `InvalidValueError` otherwise. */
+export function checkAt(name: string, at: unknown): number {
+  if (typeof at === 'number' && Number.isFinite(at)) return at;
+  throw new InvalidValueError(
+    `Metric "${name}" got at = ${typeof at === 'number' ? String(at) : describe(at)}; at must be a finite number (a step, epoch or other x value).`,
+    at,
+  );
+}
