@@ -9,6 +9,11 @@ export interface FuzzTarget<T> {
   readonly name: string;
   readonly arbitrary: fc.Arbitrary<T>;
   check(input: T): Record<string, number> | Promise<Record<string, number>>;
+  /**
+   * Names the known fault an input would hit, if any. Such inputs are left out of property runs
+   * (an `it.fails` test pins each fault until its owner fixes it) and counted apart in the soak.
+   */
+  known?(input: T): string | undefined;
 }
 
 /** Thrown by a `check` when a property breaks; carries what was expected and seen. */

@@ -1,10 +1,18 @@
+export type { CliOutcome } from './cli-process.js';
+export { CLI_BIN, hasStackTrace, runCli } from './cli-process.js';
+export { cliTarget } from './fuzz-cli.js';
+export { httpTarget } from './fuzz-http.js';
 export { jsonlTarget } from './fuzz-jsonl.js';
+export { liveTarget } from './fuzz-live.js';
 export { statsdTarget } from './fuzz-statsd.js';
 export { stdoutTarget } from './fuzz-stdout.js';
 export type { FuzzTarget } from './fuzz-target.js';
 export { expectThat, isSubsequence, PropertyBroken, sameNumber } from './fuzz-target.js';
+export { KnownFault } from './known-faults.js';
 export type { RecordedPoint } from './recording-sink.js';
 export { RecordingSink } from './recording-sink.js';
 export { assertTarget, FUZZ_SEED } from './run-property.js';
+export type { ServedStore } from './served-store.js';
+export { serveTempStore } from './served-store.js';
 export type { TempDir } from './temp-dir.js';
 export { makeTempDir } from './temp-dir.js';

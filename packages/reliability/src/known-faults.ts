@@ -1,0 +1,14 @@
+/**
+ * Faults found by this package in code owned elsewhere, still open. Each has an `it.fails` test in
+ * test/known-faults.test.ts; when its owner fixes it, that test starts to fail: delete the entry
+ * and turn the test into a plain `it`.
+ */
+export const KnownFault = {
+  /**
+   * packages/server: `POST /api/v1/ingest/points` with a body of a content type that has no
+   * schema (`text/plain`, fastify's built-in string parser) reaches `batchFromJson` with a string
+   * and answers 500 `internal` instead of 415.
+   */
+  ingestTextBody: 'server: ingest with a text/plain body answers 500',
+} as const;
+export type KnownFault = (typeof KnownFault)[keyof typeof KnownFault];
