@@ -205,34 +205,30 @@ export class Experiment {
 
   async #close(options: CloseOptions): Promise<CloseReport> {
     const { sink, writer } = this.#open();
-    let flushError: unknown;
+    let commitError: unknown;
     try {
       this.metrics.commit();
-      writer.tick(true);
     } catch (error) {
-      flushError = error;
+      commitError = error;
     }
-    writer.stop();
     const error = options.error ?? (this.#failed ? this.#failure : undefined);
-    const failed = options.error !== undefined || this.#failed || options.status === 'failed';
+    const failed = error !== undefined || this.#failed || options.status === 'failed';
     const status: RunStatus = failed ? 'failed' : (options.status ?? 'completed');
     let report: DeliveryReport;
     try {
-      await writer.flush().catch(() => {});
+      await writer.handOver();
+      await sink.settle(Date.now() + (this.options.closeTimeoutMs ?? 10_000));
       if (this.#markStatus) {
-        await sink
-          .updateRun({
-            status,
-            ...(failed && error !== undefined ? { errorMessage: messageOf(error) } : {}),
-          })
-          .catch(() => {});
+        const errorMessage = failed && error !== undefined ? { errorMessage: messageOf(error) } : {};
+        await sink.updateRun({ status, ...errorMessage }).catch(() => {});
       }
     } finally {
+      writer.stop();
       this.#state = 'closed';
       noteClosed(this.host);
       report = await sink.close();
     }
-    if (flushError) throw flushError;
+    if (commitError) throw commitError;
     return { ...report, runId: sink.run.id, status: this.#markStatus ? status : null };
   }
 

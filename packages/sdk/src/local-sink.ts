@@ -36,6 +36,10 @@ export async function localSink(store: Store, runId: string, ownsStore: boolean)
       return store.readPoints({ series: ids, by: 'x', start, end, ...(cursor ? { cursor } : {}) });
     },
     flush: () => store.flush(),
+    async settle() {
+      await store.flush();
+      return true;
+    },
     async close() {
       context.abort();
       if (ownsStore) await store.close();

@@ -30,13 +30,13 @@ function runInput(options: ExperimentOptions): {
 export async function openSink(target: Target, options: ExperimentOptions): Promise<RunSink> {
   if (target.kind === 'local') {
     const owner = readOwner(target.dir);
-    if (owner && owner.pid !== process.pid && processAlive(owner.pid)) {
-      if (!owner.url) throw new StoreLockedError(target.dir, owner.pid);
-      return openRemote(
-        { kind: 'remote', url: owner.url, apiKey: undefined, runId: target.runId },
-        options,
-        target.dir,
-      );
+    if (owner && processAlive(owner.pid)) {
+      // A live owner with a server (this process's own included): write through it.
+      if (owner.url) {
+        const remote = { kind: 'remote', url: owner.url, apiKey: undefined, runId: target.runId } as const;
+        return openRemote(remote, options, target.dir);
+      }
+      if (owner.pid !== process.pid) throw new StoreLockedError(target.dir, owner.pid);
     }
     const store = await Store.open({ dir: target.dir });
     try {

@@ -78,13 +78,18 @@ export class PointWriter {
     return this.#builder.length + this.#held.reduce((n, b) => n + b.length, 0);
   }
 
-  /** Hands everything over (throttled values included) and waits until the sink has stored it. */
-  async flush(): Promise<void> {
+  /** Hands everything over (throttled values included), waiting while the sink is behind. */
+  async handOver(): Promise<void> {
     this.tick(true);
     while (this.#held.length > 0) {
       await this.#sink.flush();
       this.drain();
     }
+  }
+
+  /** Hands everything over and waits until the sink has stored it. */
+  async flush(): Promise<void> {
+    await this.handOver();
     await this.#sink.flush();
   }
 

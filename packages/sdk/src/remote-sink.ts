@@ -17,6 +17,12 @@ export interface RemoteSinkOptions {
   warn: (message: string) => void;
 }
 
+function countIn(series: Uint32Array, id: number): number {
+  let n = 0;
+  for (let i = 0; i < series.length; i++) if (series[i] === id) n++;
+  return n;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /** Errors after which the same request may succeed later (server away, restarting, busy). */
@@ -40,6 +46,8 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
   const remote: number[] = [];
   /** Points the series held on the server before this experiment's first point of it. */
   const base: number[] = [];
+  /** Points of each series (counted from this experiment's first) the server has acknowledged. */
+  const acked: number[] = [];
   const numberer = new ChunkNumberer();
   const buffer = new OutageBuffer(options.bufferPoints, options.spillDir, `trainscope-${run.id}-${process.pid}`);
   let logs: LogInput[] = [];
@@ -71,13 +79,31 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
       }),
     );
     const ids = defined.map((s) => s.id);
-    const counts = new Map((await client.summaries(run.id, ids)).map((s) => [s.series_id, s.count]));
+    const counts = await countsOf(ids);
     fresh.forEach((id, k) => {
       const serverId = ids[k] as number;
       remote[id] = serverId;
       // A series met again after the server lost its definition keeps its first base.
       base[id] ??= counts.get(serverId) ?? 0;
     });
+  }
+
+  /** Points each series holds on the server (committed), by server id. */
+  async function countsOf(serverIds: number[]): Promise<Map<number, number>> {
+    if (serverIds.length === 0) return new Map();
+    return new Map((await client.summaries(run.id, serverIds)).map((s) => [s.series_id, s.count]));
+  }
+
+  /**
+   * Waits until the server has committed what it acknowledged for these series (it writes in the
+   * background), so a read sees it; gives up after a few seconds and reads what is there.
+   */
+  async function stored(ids: number[]): Promise<void> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const counts = await countsOf(ids.map((id) => remote[id] as number));
+      if (ids.every((id) => (counts.get(remote[id] as number) ?? 0) >= (base[id] ?? 0) + (acked[id] ?? 0))) return;
+      await sleep(Math.min(100, 5 * 2 ** attempt));
+    }
   }
 
   async function sendChunk(): Promise<boolean> {
@@ -113,6 +139,10 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
       throw error;
     }
     buffer.shift();
+    for (let k = 0; k < starts.length; k += 2) {
+      const id = starts[k] as number;
+      acked[id] = (starts[k + 1] as number) + countIn(batch.series, id);
+    }
     return true;
   }
 
@@ -120,14 +150,15 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
   async function rebase(starts: Float64Array): Promise<void> {
     const ids: number[] = [];
     for (let k = 0; k < starts.length; k += 2) ids.push(starts[k] as number);
-    const counts = new Map(
-      (
-        await client.summaries(
-          run.id,
-          ids.map((id) => remote[id] as number),
-        )
-      ).map((s) => [s.series_id, s.count]),
-    );
+    // Summaries count committed points; wait until a background write has nothing more to add.
+    const serverIds = ids.map((id) => remote[id] as number);
+    let counts = await countsOf(serverIds);
+    for (let settled = false; !settled; ) {
+      await sleep(600);
+      const again = await countsOf(serverIds);
+      settled = serverIds.every((id) => again.get(id) === counts.get(id));
+      counts = again;
+    }
     let lost = 0;
     for (let k = 0; k < starts.length; k += 2) {
       const id = starts[k] as number;
@@ -257,12 +288,14 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
       const series: ApiSeries[] = await client.series(run.id);
       const sdkId = new Map(remote.map((serverId, id) => [serverId, id]));
       const summaries = new Map(
-        (
-          await client.summaries(
-            run.id,
-            series.map((s) => s.id),
-          )
-        ).map((s) => [s.series_id, s]),
+        series.length === 0
+          ? []
+          : (
+              await client.summaries(
+                run.id,
+                series.map((s) => s.id),
+              )
+            ).map((s) => [s.series_id, s]),
       );
       return series.map((s) => {
         let id = sdkId.get(s.id);
@@ -283,6 +316,7 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
     },
     async read(ids, start, end, cursor) {
       await drain(Number.POSITIVE_INFINITY);
+      if (!cursor) await stored(ids);
       const sdkId = new Map(remote.map((serverId, id) => [serverId, id]));
       const page = await client.points({
         series: ids.map((id) => remote[id] as number),
@@ -296,8 +330,9 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
     async flush() {
       await drain(Number.POSITIVE_INFINITY);
     },
+    settle: (deadline) => drain(deadline),
     async close(): Promise<DeliveryReport> {
-      const delivered = await drain(Date.now() + options.closeTimeoutMs);
+      const delivered = idle() || (await drain(Date.now()));
       closed = true;
       if (timer) clearTimeout(timer);
       if (delivered) return { undelivered: 0, keptAt: null };

@@ -40,7 +40,10 @@ export interface RunSink {
   listSeries(): Promise<SinkSeries[]>;
   /** Points of series (sink ids) by x in [start, end], paged; delivers pending points first. */
   read(ids: number[], start: number, end: number, cursor: string | null): Promise<SinkRows>;
-  /** Resolves when everything handed over so far is stored. */
+  /** Resolves when everything handed over so far is stored (remote: acknowledged by the server). */
   flush(): Promise<void>;
+  /** Like `flush`, but gives up at `deadline` (epoch ms); true when everything was delivered. */
+  settle(deadline: number): Promise<boolean>;
+  /** Stops; what could not be delivered by now is kept (and reported). */
   close(): Promise<DeliveryReport>;
 }
