@@ -6,9 +6,19 @@ export class ApiRequestError extends Error {
   readonly code: string;
   /** The request field at fault, when the server named one. */
   readonly field: string | undefined;
+  /** `ingest_gap` only: series id -> the position the server expects next. */
+  readonly expected: Record<string, number> | undefined;
 
-  constructor(status: number, code: string, message: string, field?: string, options?: ErrorOptions) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    field?: string,
+    options?: ErrorOptions,
+    expected?: Record<string, number>,
+  ) {
     super(message, options);
+    this.expected = expected;
     this.name = 'ApiRequestError';
     this.status = status;
     this.code = code;

@@ -1,4 +1,4 @@
-import { type Table, tableFromIPC } from 'apache-arrow';
+import { Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { ApiRequestError } from './api-request-error.js';
 import type { TrainingJobMetricsResponse } from './baseten-types.js';
 import { type LiveOptions, LiveStream, type WebSocketConstructor } from './live.js';
@@ -7,6 +7,7 @@ import type {
   ApiChartMeta,
   ApiChartQuery,
   ApiErrorBody,
+  ApiIngestResult,
   ApiLogInput,
   ApiLogLine,
   ApiPointBatch,
@@ -81,6 +82,28 @@ export interface PointsInput {
   value: ArrayLike<number>;
   x?: ArrayLike<number | null>;
   time?: ArrayLike<number>;
+}
+
+/** Options of `ingest()` and `ingestArrow()`. */
+export interface IngestOptions {
+  /**
+   * Series id -> position (0-based point number within the series) of that series' first point in
+   * this batch. With it the server drops points a series already holds and refuses a gap (409
+   * `ingest_gap`, with the positions it expects in `ApiRequestError.expected`), so a batch can be
+   * resent after an outage without doubling points. @default none (every point is appended)
+   */
+  start?: Record<number, number>;
+}
+
+/** Schema metadata key that carries `IngestOptions.start` in an Arrow IPC ingest body. */
+export const START_METADATA_KEY = 'trainscope.start';
+
+/** The table with `start` in its schema metadata. */
+function withStart(table: Table, start: Record<number, number>): Table {
+  const metadata = new Map(table.schema.metadata);
+  metadata.set(START_METADATA_KEY, JSON.stringify(start));
+  const schema = new Schema(table.schema.fields, metadata, table.schema.dictionaries);
+  return new Table(schema, table.batches);
 }
 
 type Query = Record<string, string | number | undefined>;
@@ -232,20 +255,32 @@ export class TrainscopeClient {
 
   // ---- ingest -------------------------------------------------------------------------------
 
-  /** Sends points of series defined earlier (by id) as JSON; NaN and +/-Infinity are kept. */
-  async ingest(points: PointsInput): Promise<number> {
+  /**
+   * Sends points of series defined earlier (by id) as JSON; NaN and +/-Infinity are kept. With
+   * `options.start` a resent batch stores only what the server does not hold yet.
+   */
+  ingest(points: PointsInput, options: IngestOptions = {}): Promise<ApiIngestResult> {
     const body: ApiPointBatch = { series: Array.from(points.series), value: encodeColumn(points.value) };
     if (points.x) {
       body.x = Array.from(points.x, (v) => (v === null || Number.isNaN(v) ? null : v));
     }
     if (points.time) body.time = Array.from(points.time);
-    return (await this.#json<{ accepted: number }>('POST', '/api/v1/ingest/points', body)).accepted;
+    if (options.start) body.start = options.start;
+    return this.#json('POST', '/api/v1/ingest/points', body);
   }
 
-  /** Sends points as an Arrow IPC stream (columns series, value, and optionally x and time). */
-  async ingestArrow(ipc: Uint8Array): Promise<number> {
-    const res = await this.#request('POST', '/api/v1/ingest/points', ipc, 'application/vnd.apache.arrow.stream');
-    return ((await res.json()) as { accepted: number }).accepted;
+  /**
+   * Sends points as an Arrow IPC stream or table (columns series, value, and optionally x and
+   * time). `options.start` travels in the schema metadata (`trainscope.start`).
+   */
+  async ingestArrow(ipc: Uint8Array | Table, options: IngestOptions = {}): Promise<ApiIngestResult> {
+    let bytes: Uint8Array;
+    if (options.start) {
+      const table = ipc instanceof Uint8Array ? tableFromIPC(ipc) : ipc;
+      bytes = tableToIPC(withStart(table, options.start), 'stream');
+    } else bytes = ipc instanceof Uint8Array ? ipc : tableToIPC(ipc, 'stream');
+    const res = await this.#request('POST', '/api/v1/ingest/points', bytes, 'application/vnd.apache.arrow.stream');
+    return (await res.json()) as ApiIngestResult;
   }
 
   // ---- Baseten ------------------------------------------------------------------------------
@@ -302,6 +337,6 @@ export class TrainscopeClient {
     } catch {
       // not a JSON error body: keep the status
     }
-    throw new ApiRequestError(res.status, error.code, error.message, error.field);
+    throw new ApiRequestError(res.status, error.code, error.message, error.field, undefined, error.expected);
   }
 }

@@ -1,7 +1,7 @@
 export { ApiRequestError } from './api-request-error.js';
 export type * from './baseten-types.js';
-export type { ChartResult, ClientOptions, PointsInput, PointsPage, RunListOptions } from './client.js';
-export { TrainscopeClient } from './client.js';
+export type { ChartResult, ClientOptions, IngestOptions, PointsInput, PointsPage, RunListOptions } from './client.js';
+export { START_METADATA_KEY, TrainscopeClient } from './client.js';
 export type { LiveOptions, WebSocketConstructor, WebSocketLike } from './live.js';
 export { LiveStream } from './live.js';
 export type { LivePoints } from './live-cursors.js';

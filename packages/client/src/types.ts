@@ -212,11 +212,33 @@ export interface ApiPointBatch {
   /** Epoch milliseconds; @default the server's clock when absent */
   time?: number[];
   value: WireNumber[];
+  /**
+   * Series id -> position (0-based point number within the series) of that series' first point
+   * in this batch. The server drops points it already holds and refuses a gap with 409
+   * `ingest_gap`, so a writer can resend a batch after an outage without doubling points.
+   */
+  start?: Record<string, number>;
+}
+
+/** Answer of `POST /ingest/points`. */
+export interface ApiIngestResult {
+  /** Points stored from this batch. */
+  accepted: number;
+  /** Points dropped because their series already held them (positions before `next`). */
+  skipped: number;
+  /** Series id -> its next position after this batch, for every series in the batch or in `start`. */
+  next: Record<string, number>;
 }
 
 /** Error body of every failed request. */
 export interface ApiErrorBody {
-  error: { code: string; message: string; field?: string };
+  error: {
+    code: string;
+    message: string;
+    field?: string;
+    /** `ingest_gap` (409) only: series id -> the position the server expects next. */
+    expected?: Record<string, number>;
+  };
 }
 
 /** Messages a live client sends on `/api/v1/live`. */

@@ -13,6 +13,7 @@ import { RejectionTally } from './rejection-tally.js';
 import { basetenRoutes } from './routes/baseten.js';
 import { CHART_META_HEADER, chartRoutes } from './routes/chart.js';
 import type { RouteContext } from './routes/context.js';
+import { ingestRoutes } from './routes/ingest.js';
 import { logRoutes } from './routes/logs.js';
 import { ARROW_STREAM, pointRoutes } from './routes/points.js';
 import { runRoutes } from './routes/runs.js';
@@ -143,6 +144,7 @@ export async function createServer(options: ServerOptions): Promise<TrainscopeSe
   runRoutes(context);
   seriesRoutes(context);
   pointRoutes(context);
+  ingestRoutes(context);
   chartRoutes(context);
   logRoutes(context);
   basetenRoutes(context);

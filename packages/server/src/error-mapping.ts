@@ -44,7 +44,14 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof ApiError) {
     return {
       statusCode: error.statusCode,
-      body: { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } },
+      body: {
+        error: {
+          ...error.details,
+          code: error.code,
+          message: error.message,
+          ...(error.field ? { field: error.field } : {}),
+        },
+      },
     };
   }
   if (error instanceof TrainscopeError) {

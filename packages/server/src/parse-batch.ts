@@ -1,7 +1,7 @@
 import type { ApiPointBatch } from '@trainscope/client';
 import { decodeNumber } from '@trainscope/client';
 import type { PointBatch } from '@trainscope/core';
-import { tableFromIPC, type Vector } from 'apache-arrow';
+import { type Table, tableFromIPC, type Vector } from 'apache-arrow';
 import { ApiError } from './api-error.js';
 
 const MAX_SERIES_ID = 0xffff_ffff;
@@ -65,12 +65,9 @@ function column(vector: Vector | null, length: number, fallback: number): Float6
   return out;
 }
 
-/**
- * Decodes an Arrow IPC stream (or file) with columns `series` (integer), `value` (float) and
- * optional `x` (null where none given) and `time` (epoch ms; default `now`) into a batch.
- */
-export function batchFromArrow(bytes: Uint8Array, now: number): PointBatch {
-  let table: ReturnType<typeof tableFromIPC>;
+/** Reads an Arrow IPC stream (or file) body; a 400 `malformed_arrow` when it is not one. */
+export function tableFromBody(bytes: Uint8Array): Table {
+  let table: Table;
   try {
     table = tableFromIPC(bytes);
   } catch (error) {
@@ -79,6 +76,14 @@ export function batchFromArrow(bytes: Uint8Array, now: number): PointBatch {
   if (table.schema.fields.length === 0) {
     throw new ApiError(400, 'malformed_arrow', 'The body is not an Arrow IPC stream with columns.');
   }
+  return table;
+}
+
+/**
+ * Turns an Arrow table with columns `series` (integer), `value` (float) and optional `x` (null
+ * where none given) and `time` (epoch ms; default `now`) into a batch.
+ */
+export function batchFromTable(table: Table, now: number): PointBatch {
   const length = table.numRows;
   const seriesVector = table.getChild('series');
   const valueVector = table.getChild('value');
@@ -96,4 +101,9 @@ export function batchFromArrow(bytes: Uint8Array, now: number): PointBatch {
     time: column(table.getChild('time'), length, now),
     value: column(valueVector, length, Number.NaN),
   };
+}
+
+/** Decodes an Arrow IPC ingest body (see `batchFromTable`). */
+export function batchFromArrow(bytes: Uint8Array, now: number): PointBatch {
+  return batchFromTable(tableFromBody(bytes), now);
 }

@@ -31,7 +31,11 @@ describe('@trainscope/client against a real server', () => {
       { name: 'train/loss' },
       { name: 'gpu/0/utilization', kind: 'system', unit: 'fraction' },
     ]);
-    expect(await client.ingest({ series: [loss!.id, loss!.id], x: [0, 1], value: [0.5, Number.NaN] })).toBe(2);
+    expect(await client.ingest({ series: [loss!.id, loss!.id], x: [0, 1], value: [0.5, Number.NaN] })).toEqual({
+      accepted: 2,
+      skipped: 0,
+      next: { [loss!.id]: 2 },
+    });
     const ipc = tableToIPC(
       makeTable({
         series: Uint32Array.from([gpu!.id]),
@@ -40,7 +44,7 @@ describe('@trainscope/client against a real server', () => {
       }),
       'stream',
     );
-    expect(await client.ingestArrow(ipc)).toBe(1);
+    expect((await client.ingestArrow(ipc)).accepted).toBe(1);
     expect(await client.appendLogs('remote1', [{ text: 'epoch 1 done', stream: 'stdout' }])).toBe(1);
     await client.updateRun('remote1', { status: 'completed', exit_code: 0 });
     await s.store.flush();

@@ -1,10 +1,8 @@
-import type { ApiPointBatch } from '@trainscope/client';
-import { type PointBatch, pointsToArrow } from '@trainscope/core';
+import { pointsToArrow } from '@trainscope/core';
 import { tableToIPC } from 'apache-arrow';
 import { ApiError } from '../api-error.js';
-import { batchFromArrow, batchFromJson } from '../parse-batch.js';
 import { pointsToCsv, type SeriesLabel } from '../points-csv.js';
-import { seriesIdList, wireNumber } from '../schemas.js';
+import { seriesIdList } from '../schemas.js';
 import { pointsToWire } from '../to-wire.js';
 import type { RouteContext } from './context.js';
 
@@ -21,7 +19,7 @@ interface PointsQuerystring {
   format?: 'json' | 'csv' | 'arrow';
 }
 
-/** Full-resolution point reads (JSON, CSV, Arrow) and point ingest (JSON, Arrow). */
+/** Full-resolution point reads (JSON, CSV, Arrow). */
 export function pointRoutes({ app, store }: RouteContext): void {
   app.get<{ Querystring: PointsQuerystring }>(
     '/api/v1/points',
@@ -68,52 +66,6 @@ export function pointRoutes({ app, store }: RouteContext): void {
         return reply.type('text/csv; charset=utf-8').send(pointsToCsv(rows, labels, !range.cursor));
       }
       return pointsToWire(rows);
-    },
-  );
-
-  const ingest = async (batch: PointBatch) => {
-    if (batch.length === 0) return { accepted: 0 };
-    const ids = new Set<number>();
-    let last = -1;
-    for (const id of batch.series) {
-      if (id !== last) ids.add(id);
-      last = id;
-    }
-    await store.loadSeries(ids);
-    await store.ingestor.ingestAsync(batch);
-    return { accepted: batch.length };
-  };
-
-  app.post<{ Body: ApiPointBatch | Buffer }>(
-    '/api/v1/ingest/points',
-    {
-      schema: {
-        body: {
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['series', 'value'],
-                additionalProperties: false,
-                properties: {
-                  series: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 4294967295 } },
-                  x: { type: 'array', items: { type: ['number', 'null'] } },
-                  time: { type: 'array', items: { type: 'number' } },
-                  value: { type: 'array', items: wireNumber },
-                },
-              },
-            },
-            [ARROW_STREAM]: { schema: {} },
-            'application/vnd.apache.arrow.file': { schema: {} },
-          },
-        },
-      },
-    },
-    async (request) => {
-      const body = request.body;
-      const now = Date.now();
-      if (Buffer.isBuffer(body)) return ingest(batchFromArrow(body, now));
-      return ingest(batchFromJson(body, now));
     },
   );
 }
