@@ -56,6 +56,14 @@ export const themeStyles = css`
       --_grid: var(--ts-grid, rgba(255, 255, 255, 0.1));
       --_accent: var(--ts-accent, #4493f8);
       --_nan: var(--ts-nan-color, #ff7b72);
+      --_s1: var(--ts-series-1, #4493f8);
+      --_s2: var(--ts-series-2, #ff7b72);
+      --_s3: var(--ts-series-3, #3fb950);
+      --_s4: var(--ts-series-4, #a371f7);
+      --_s5: var(--ts-series-5, #f0883e);
+      --_s6: var(--ts-series-6, #39c5cf);
+      --_s7: var(--ts-series-7, #db61a2);
+      --_s8: var(--ts-series-8, #9198a1);
     }
   }
 `;

@@ -66,6 +66,7 @@ export class TsChart extends LitElement {
     height: { type: Number },
     noLive: { type: Boolean, attribute: 'no-live' },
     noBand: { type: Boolean, attribute: 'no-band' },
+    theme: { type: String, reflect: true },
     data: { attribute: false },
     source: { attribute: false },
     _hover: { state: true },
@@ -203,6 +204,8 @@ export class TsChart extends LitElement {
   declare noLive: boolean;
   /** Do not draw the min/max band of busy pixel columns. @default false */
   declare noBand: boolean;
+  /** `light` or `dark`; the canvas is drawn again in the theme's colours when it changes. @default the page's preference */
+  declare theme: string | undefined;
   /** Data handed in: raw columns or M4 buckets per trace. @default [] */
   declare data: ChartInput[];
   /** Where to read from instead of `server`: any `DataSource` (a `ServerSource`, a `MemorySource`). */
@@ -224,6 +227,11 @@ export class TsChart extends LitElement {
   #origin = 0;
   #frame = 0;
   #refineTimer: ReturnType<typeof setTimeout> | null = null;
+  #colorScheme: MediaQueryList | null = null;
+  /** The canvas holds resolved colours, so a change of the page's preferred scheme redraws it. */
+  readonly #onColorScheme = (): void => {
+    if (!this.theme && this.#plot) this.#redraw(true);
+  };
 
   constructor() {
     super();
@@ -278,12 +286,16 @@ export class TsChart extends LitElement {
     super.connectedCallback();
     // Resizing inside the observer callback would loop; do it on the next frame.
     this.#resize = new ResizeObserver(() => setTimeout(() => this.#onResize(), 0));
+    this.#colorScheme = matchMedia('(prefers-color-scheme: dark)');
+    this.#colorScheme.addEventListener('change', this.#onColorScheme);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#resize?.disconnect();
     this.#resize = null;
+    this.#colorScheme?.removeEventListener('change', this.#onColorScheme);
+    this.#colorScheme = null;
     this.#live?.close();
     this.#live = null;
     this.#plot?.destroy();
@@ -321,6 +333,7 @@ export class TsChart extends LitElement {
       changed.has('smoothing') ||
       changed.has('height') ||
       changed.has('noBand') ||
+      changed.has('theme') ||
       changed.has('xAxis')
     ) {
       if (changed.has('xAxis')) this.#fromData();

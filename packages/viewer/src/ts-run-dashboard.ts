@@ -29,6 +29,7 @@ export class TsRunDashboard extends LitElement {
     smoothing: { type: Number },
     logLines: { type: Number, attribute: 'log-lines' },
     chartHeight: { type: Number, attribute: 'chart-height' },
+    theme: { type: String, reflect: true },
     source: { attribute: false },
     _run: { state: true },
     _layout: { state: true },
@@ -160,6 +161,8 @@ export class TsRunDashboard extends LitElement {
   declare logLines: number;
   /** Height of each chart's plot in CSS pixels. @default 200 */
   declare chartHeight: number;
+  /** `light` or `dark`, passed on to every chart. @default the page's preference */
+  declare theme: string | undefined;
   /** Where to read from instead of `server` (a `ServerSource`, a `MemorySource`). */
   declare source: DataSource | undefined;
   declare _run: ApiRun | null;
@@ -358,7 +361,7 @@ export class TsRunDashboard extends LitElement {
               shown
                 ? html`<ts-chart .source=${this.#source ?? undefined} series=${g.seriesIds.join(',')} heading=${g.title}
                   x-axis=${this.xAxis} .smoothing=${kind === 'training' ? this.smoothing : 0} .height=${height}
-                  theme=${this.getAttribute('theme') ?? nothing}></ts-chart>`
+                  theme=${this.theme || nothing}></ts-chart>`
                 : html`<div class="placeholder">${g.title}</div>`
             }
           </div>`;

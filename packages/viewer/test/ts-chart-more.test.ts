@@ -114,6 +114,17 @@ describe('<ts-chart> axes, readout, theme and export', () => {
     expect(colourNear(custom, cx, cy, [255, 136, 0])).toBe(true);
   });
 
+  it('draws again in the dark palette when the theme changes after drawing', async () => {
+    const chart = mountChart();
+    const done = rendered(chart);
+    chart.data = [{ label: 'a', ...line(101, (i) => i) }];
+    await done;
+    const [cx, cy] = toCanvas(chart, 50, 50);
+    expect(colourNear(chart, cx, cy, BLUE)).toBe(true);
+    chart.setAttribute('theme', 'dark');
+    await until(() => colourNear(chart, cx, cy, DARK_BLUE) && !colourNear(chart, cx, cy, BLUE, 0), 'dark line');
+  });
+
   it('exports a PNG that shows the line where the chart draws it', async () => {
     const chart = mountChart();
     const done = rendered(chart);

@@ -56,6 +56,11 @@ describe('<ts-run-dashboard> against a real server', () => {
     );
     const headings = charts(el).map((c) => c.heading);
     expect(headings[0]).toBe('CPU (%)');
+    // A theme set on the dashboard reaches its charts, and back.
+    el.theme = 'dark';
+    await until(() => charts(el).every((c) => getComputedStyle(c).backgroundColor === 'rgb(13, 17, 23)'), 'dark');
+    el.theme = 'light';
+    await until(() => charts(el).every((c) => getComputedStyle(c).backgroundColor === 'rgb(255, 255, 255)'), 'light');
     await new Promise((r) => setTimeout(r, 300));
     await page.screenshot({ path: '../test-artifacts/dashboard-light.png' });
   });
