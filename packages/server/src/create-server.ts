@@ -9,6 +9,7 @@ import { InsecureBindError } from './insecure-bind-error.js';
 import { KEYS_FILE, KeyRing, keyFromAuthorization } from './keys.js';
 import { LiveServer } from './live/live-server.js';
 import { isLoopbackHost } from './loopback.js';
+import { type RateLimitOptions, registerRateLimit } from './rate-limit.js';
 import { RejectionTally } from './rejection-tally.js';
 import { basetenRoutes } from './routes/baseten.js';
 import { CHART_META_HEADER, chartRoutes } from './routes/chart.js';
@@ -34,6 +35,12 @@ export interface ServerOptions {
   corsOrigins?: string[];
   /** Largest request body in bytes; larger ones get 413. @default 33554432 (32 MiB) */
   bodyLimit?: number;
+  /**
+   * Request rate limits (429 `rate_limited` past them), per client address and route; `false`
+   * turns them off. Writes carrying a valid API key are never limited.
+   * @default { max: 3000, writeMax: 20000, windowMs: 10000 }
+   */
+  rateLimit?: RateLimitOptions | false;
   /** Bytes queued on one WebSocket before live delivery to it pauses. @default 4194304 (4 MiB) */
   liveHighWaterBytes?: number;
   /** Points buffered per live connection before it is switched to catch-up reads. @default 50000 */
@@ -92,7 +99,7 @@ export async function createServer(options: ServerOptions): Promise<TrainscopeSe
     origin: (origin, callback) => callback(null, origin !== undefined && corsOrigins.has(origin)),
     methods: ['GET', 'POST', 'PATCH', 'OPTIONS'],
     allowedHeaders: ['Authorization', 'Content-Type'],
-    exposedHeaders: [CHART_META_HEADER, 'trainscope-next-cursor', 'trainscope-dropped-non-finite'],
+    exposedHeaders: [CHART_META_HEADER, 'trainscope-next-cursor', 'trainscope-dropped-non-finite', 'retry-after'],
   });
 
   app.addContentTypeParser(
@@ -101,17 +108,20 @@ export async function createServer(options: ServerOptions): Promise<TrainscopeSe
     (_request, body, done) => done(null, body),
   );
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.method === 'OPTIONS' || !keys.enabled) return;
+  // The limiter runs in onRequest; the key check after it (preParsing, still before any body is
+  // read), so that guessing keys is limited too.
+  if (options.rateLimit !== false) await registerRateLimit(app, keys, options.rateLimit ?? {});
+
+  app.addHook('preParsing', async (request, reply, payload) => {
+    if (request.method === 'OPTIONS' || !keys.enabled) return payload;
     // The page's own files hold no data; the API calls it makes carry the key.
-    if (options.staticDir !== undefined && isSiteRequest(request.url, request.routeOptions.url)) return;
-    if (!keys.verify(keyFromAuthorization(request.headers.authorization))) {
-      rejections.add('unauthorized');
-      return reply
-        .code(401)
-        .header('www-authenticate', 'Api-Key')
-        .send({ error: { code: 'unauthorized', message: 'Send a valid key as "Authorization: Api-Key <key>".' } });
-    }
+    if (options.staticDir !== undefined && isSiteRequest(request.url, request.routeOptions.url)) return payload;
+    if (keys.verify(keyFromAuthorization(request.headers.authorization))) return payload;
+    rejections.add('unauthorized');
+    return reply
+      .code(401)
+      .header('www-authenticate', 'Api-Key')
+      .send({ error: { code: 'unauthorized', message: 'Send a valid key as "Authorization: Api-Key <key>".' } });
   });
 
   const sitePage = options.staticDir === undefined ? null : await registerStaticSite(app, options.staticDir);

@@ -7,4 +7,5 @@ export { InsecureBindError } from './insecure-bind-error.js';
 export type { KeyInfo } from './keys.js';
 export { createKey, KEYS_FILE, KeyRing, listKeys, revokeKey } from './keys.js';
 export { LIVE_PATH, LIVE_PROTOCOL } from './live/live-server.js';
+export type { RateLimitOptions } from './rate-limit.js';
 export { CHART_META_HEADER } from './routes/chart.js';
