@@ -61,6 +61,7 @@ export class Experiment {
   #markStatus = true;
   readonly #firstIndex = new Map<string, number>();
   #closing: Promise<CloseReport> | undefined;
+  #handles: { sink: RunSink; writer: PointWriter; run: Run } | undefined;
 
   constructor(options: ExperimentOptions = {}) {
     this.options = options;
@@ -133,6 +134,13 @@ export class Experiment {
       }
       this.#sink = sink;
       this.#writer = new PointWriter(sink, { flushIntervalMs: this.options.flushIntervalMs ?? 200 });
+      this.#handles = {
+        sink,
+        writer: this.#writer,
+        get run() {
+          return sink.run;
+        },
+      };
       this.#state = 'open';
       noteOpened(this.host);
       return this;
@@ -233,6 +241,7 @@ export class Experiment {
   }
 
   #open(): { sink: RunSink; writer: PointWriter; run: Run } {
+    if (this.#state === 'open' && this.#handles) return this.#handles;
     if (this.#state !== 'open' || !this.#sink || !this.#writer) {
       if (this.#state === 'closed') {
         throw new ExperimentStateError('closed', 'This experiment is closed; open a new Experiment to record more.');

@@ -3,7 +3,7 @@ import { currentHost } from './current.js';
 import { InvalidOptionError } from './errors.js';
 import type { MetricGroup, MetricScale } from './metric-axes.js';
 import type { MetricHost } from './metric-host.js';
-import type { Deferred } from './point-writer.js';
+import type { Deferred, PointWriter } from './point-writer.js';
 import { Throttle } from './throttle.js';
 import { checkAt, checkValue } from './values.js';
 
@@ -38,6 +38,8 @@ export class Metric implements Deferred {
   readonly #throttleOption: number | null | undefined;
   readonly #explicit: MetricHost | undefined;
   #host: MetricHost | undefined;
+  #writer: PointWriter | undefined;
+  #startedAt = 0;
   #id = -1;
   #throttle: Throttle | null = null;
 
@@ -68,18 +70,21 @@ export class Metric implements Deferred {
   /** Records a value; x is `at`, else seconds since the run started. Throws `InvalidValueError` for a non-number or a non-finite `at`. */
   record(value: number, options?: RecordOptions): void {
     if (typeof value !== 'number') checkValue(this.name, value);
-    let host = this.#host;
-    if (host === undefined || host.closed) host = this.#bind();
+    let writer = this.#writer;
+    if (writer === undefined || (this.#host as MetricHost).closed) writer = this.#bind();
     const time = Date.now();
     const at = options?.at;
-    const x = at === undefined ? (time - host.startedAt) / 1000 : checkAt(this.name, at);
+    let x: number;
+    if (at === undefined) x = (time - this.#startedAt) / 1000;
+    else if (typeof at === 'number' && at - at === 0) x = at;
+    else x = checkAt(this.name, at);
     const throttle = this.#throttle;
     if (throttle === null) {
-      host.writer.push(this.#id, value, time, x);
+      writer.push(this.#id, value, time, x);
       return;
     }
-    if (!throttle.holding) host.writer.defer(this);
-    else if (throttle.due(time)) host.writer.push(this.#id, throttle.value, throttle.time, throttle.x);
+    if (!throttle.holding) writer.defer(this);
+    else if (throttle.due(time)) writer.push(this.#id, throttle.value, throttle.time, throttle.x);
     throttle.hold(value, time, x);
   }
 
@@ -91,21 +96,23 @@ export class Metric implements Deferred {
   /** @internal called by the writer: writes the held value once its window has passed. */
   release(now: number, force: boolean): boolean {
     const throttle = this.#throttle;
-    const host = this.#host;
-    if (!throttle?.holding || !host) return false;
+    const writer = this.#writer;
+    if (!throttle?.holding || !writer) return false;
     if (!force && !throttle.due(now)) return true;
-    host.writer.push(this.#id, throttle.value, throttle.time, throttle.x);
+    writer.push(this.#id, throttle.value, throttle.time, throttle.x);
     throttle.holding = false;
     return false;
   }
 
-  #bind(): MetricHost {
+  #bind(): PointWriter {
     const host = this.#explicit ?? currentHost(this.name);
-    if (this.#host && this.#host !== host) this.release(0, true);
+    if (this.#host && this.#host !== host && !this.#host.closed) this.release(0, true);
     this.#host = host;
     this.#id = host.defineSeries(this.#def);
+    this.#startedAt = host.startedAt;
     const perSecond = this.#throttleOption === undefined ? host.throttle : this.#throttleOption;
     this.#throttle = perSecond === null ? null : new Throttle(perSecond);
-    return host;
+    this.#writer = host.writer;
+    return this.#writer;
   }
 }

@@ -3,7 +3,7 @@
  * leaves, the latest one the window saw. `offer` says whether the value was held back.
  */
 export class Throttle {
-  readonly #windowMs: number;
+  readonly #perMs: number;
   #window = Number.NEGATIVE_INFINITY;
   /** Whether a value is held for the current (or a past, not yet released) window. */
   holding = false;
@@ -13,7 +13,7 @@ export class Throttle {
 
   /** @param perSecond values let through per second; must be > 0 */
   constructor(perSecond: number) {
-    this.#windowMs = 1000 / perSecond;
+    this.#perMs = perSecond / 1000;
   }
 
   /**
@@ -22,12 +22,12 @@ export class Throttle {
    * `hold`); false when the new value can simply be held.
    */
   due(time: number): boolean {
-    return this.holding && Math.floor(time / this.#windowMs) !== this.#window;
+    return this.holding && Math.floor(time * this.#perMs) !== this.#window;
   }
 
   /** Holds a value as the latest of its window. */
   hold(value: number, time: number, x: number): void {
-    this.#window = Math.floor(time / this.#windowMs);
+    this.#window = Math.floor(time * this.#perMs);
     this.holding = true;
     this.value = value;
     this.time = time;

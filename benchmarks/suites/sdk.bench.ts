@@ -1,0 +1,232 @@
+/**
+ * SDK: points/s through ml-dash's `metrics.log` and Coflux's `Metric.record` (throttle off) into a
+ * local store and into a server on loopback, beside the raw core Ingestor and the raw client in the
+ * same run; and the cost of a `record` call that the throttle holds back (ns/call).
+ *
+ * "calls" is the rate at which the SDK takes points (the training loop's cost); "end to end"
+ * includes the final flush: committed to DuckDB (local) or acknowledged by the server (remote).
+ */
+import { join } from 'node:path';
+import { TrainscopeClient } from '@trainscope/client';
+import { Store } from '@trainscope/core';
+import { Experiment } from '@trainscope/sdk';
+import { createServer } from '@trainscope/server';
+import { type Benchmark, type BenchRow, median } from '../lib/harness.ts';
+
+const FIELDS = 10;
+
+interface Timing {
+  callsMs: number;
+  totalMs: number;
+}
+
+let dirCount = 0;
+const nextDir = (tmpDir: string) => join(tmpDir, `store-${dirCount++}`);
+
+/** Raw core: prebuilt batches of 65,536 points into the store's Ingestor. */
+async function rawIngestor(tmpDir: string, points: number): Promise<Timing> {
+  const store = await Store.open({ dir: nextDir(tmpDir) });
+  const run = await store.createRun({ project: 'bench' });
+  await store.openRun(run.id);
+  const ids = Array.from({ length: FIELDS }, (_, f) => store.defineSeries(run.id, { name: `train/m${f}` }).id);
+  await store.flush();
+  const B = 65_536;
+  const batches = [];
+  for (let off = 0; off < points; off += B) {
+    const n = Math.min(B, points - off);
+    const series = new Uint32Array(n);
+    const x = new Float64Array(n);
+    const time = new Float64Array(n);
+    const value = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      const i = off + j;
+      series[j] = ids[i % FIELDS] as number;
+      x[j] = Math.floor(i / FIELDS);
+      time[j] = 1.7e12 + i;
+      value[j] = Math.sin(i);
+    }
+    batches.push({ length: n, series, x, time, value });
+  }
+  const start = performance.now();
+  for (const batch of batches) store.ingestor.ingest(batch);
+  const callsMs = performance.now() - start;
+  await store.flush();
+  const totalMs = performance.now() - start;
+  await store.close();
+  return { callsMs, totalMs };
+}
+
+/** ml-dash style: one `metrics.log({ step, train: { m0..m9 } })` per step, FIELDS points each. */
+async function metricsLog(experiment: Experiment, points: number): Promise<Timing> {
+  const train: Record<string, number> = {};
+  const record = { step: 0, train };
+  const steps = points / FIELDS;
+  const start = performance.now();
+  for (let step = 0; step < steps; step++) {
+    record.step = step;
+    for (let f = 0; f < FIELDS; f++) train[`m${f}`] = Math.sin(step * FIELDS + f);
+    experiment.metrics.log(record);
+  }
+  experiment.metrics.flush();
+  const callsMs = performance.now() - start;
+  await experiment.flush();
+  return { callsMs, totalMs: performance.now() - start };
+}
+
+/** Coflux style: FIELDS metrics, throttle off, `record(v, { at: step })`. */
+async function metricRecord(experiment: Experiment, points: number): Promise<Timing> {
+  const metrics = Array.from({ length: FIELDS }, (_, f) => experiment.metric(`coflux/m${f}`, { throttle: null }));
+  const steps = points / FIELDS;
+  const at = { at: 0 };
+  const start = performance.now();
+  for (let step = 0; step < steps; step++) {
+    at.at = step;
+    for (let f = 0; f < FIELDS; f++) (metrics[f] as (typeof metrics)[number]).record(Math.sin(step * FIELDS + f), at);
+  }
+  const callsMs = performance.now() - start;
+  await experiment.flush();
+  return { callsMs, totalMs: performance.now() - start };
+}
+
+async function sdkLocal(tmpDir: string, points: number, style: 'log' | 'record'): Promise<Timing> {
+  const experiment = await new Experiment({ localPath: nextDir(tmpDir) }).open();
+  try {
+    return style === 'log' ? await metricsLog(experiment, points) : await metricRecord(experiment, points);
+  } finally {
+    await experiment.close();
+  }
+}
+
+/** Raw client: JSON batches of 65,536 points (columns) to `POST /api/v1/ingest/points`. */
+async function rawClient(url: string, points: number): Promise<Timing> {
+  const client = new TrainscopeClient({ url });
+  const run = await client.createRun({ project: 'bench' });
+  const ids = (
+    await client.defineSeries(
+      run.id,
+      Array.from({ length: FIELDS }, (_, f) => ({ name: `train/m${f}` })),
+    )
+  ).map((s) => s.id);
+  const B = 65_536;
+  const start = performance.now();
+  for (let off = 0; off < points; off += B) {
+    const n = Math.min(B, points - off);
+    const series = new Array<number>(n);
+    const x = new Float64Array(n);
+    const time = new Float64Array(n);
+    const value = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      const i = off + j;
+      series[j] = ids[i % FIELDS] as number;
+      x[j] = Math.floor(i / FIELDS);
+      time[j] = Date.now();
+      value[j] = Math.sin(i);
+    }
+    await client.ingest({ series, x, time, value });
+  }
+  const ms = performance.now() - start;
+  return { callsMs: ms, totalMs: ms };
+}
+
+async function sdkRemote(url: string, points: number, style: 'log' | 'record'): Promise<Timing> {
+  const experiment = await new Experiment({ url }).open();
+  try {
+    return style === 'log' ? await metricsLog(experiment, points) : await metricRecord(experiment, points);
+  } finally {
+    await experiment.close();
+  }
+}
+
+/** ns per `record` call that the throttle holds back (10 values/s: nearly every call), and per unthrottled call. */
+async function perCall(tmpDir: string, calls: number): Promise<{ throttled: number; unthrottled: number }> {
+  const experiment = await new Experiment({ localPath: nextDir(tmpDir) }).open();
+  try {
+    const throttled = experiment.metric('throttled');
+    const free = experiment.metric('free', { throttle: null });
+    const at = { at: 0 };
+    const run = (metric: typeof throttled, n: number) => {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) {
+        at.at = i;
+        metric.record(i, at);
+      }
+      return Number(process.hrtime.bigint() - start) / n;
+    };
+    run(throttled, 100_000);
+    const t = median([run(throttled, calls), run(throttled, calls), run(throttled, calls)]);
+    const u = median([run(free, calls / 10), run(free, calls / 10), run(free, calls / 10)]);
+    return { throttled: t, unthrottled: u };
+  } finally {
+    await experiment.close();
+  }
+}
+
+const benchmark: Benchmark = {
+  name: 'sdk',
+  async run({ full, tmpDir }) {
+    const localPoints = full ? 10_000_000 : 2_000_000;
+    const remotePoints = full ? 2_000_000 : 300_000;
+    const repeats = 3;
+    const rows: BenchRow[] = [];
+    const rate = (points: number, ms: number) => (points / ms) * 1000;
+
+    const collect = async (fn: () => Promise<Timing>) => {
+      const runs: Timing[] = [];
+      for (let r = 0; r < repeats; r++) runs.push(await fn());
+      return { calls: median(runs.map((t) => t.callsMs)), total: median(runs.map((t) => t.totalMs)) };
+    };
+
+    const raw = await collect(() => rawIngestor(tmpDir, localPoints));
+    const local = [
+      ['local: raw core Ingestor (baseline)', raw],
+      ['local: metrics.log (10 fields/record)', await collect(() => sdkLocal(tmpDir, localPoints, 'log'))],
+      ['local: Metric.record (throttle off)', await collect(() => sdkLocal(tmpDir, localPoints, 'record'))],
+    ] as const;
+    for (const [name, t] of local) {
+      rows.push({
+        case: name,
+        points: localPoints,
+        'calls points/s': rate(localPoints, t.calls),
+        'end-to-end points/s': rate(localPoints, t.total),
+        'end-to-end vs baseline': raw.total / t.total,
+      });
+    }
+
+    const store = await Store.open({ dir: nextDir(tmpDir) });
+    const server = await createServer({ store });
+    try {
+      const client = await collect(() => rawClient(server.url, remotePoints));
+      const remote = [
+        ['remote: raw client JSON batches (baseline)', client],
+        ['remote: metrics.log (10 fields/record)', await collect(() => sdkRemote(server.url, remotePoints, 'log'))],
+        ['remote: Metric.record (throttle off)', await collect(() => sdkRemote(server.url, remotePoints, 'record'))],
+      ] as const;
+      for (const [name, t] of remote) {
+        rows.push({
+          case: name,
+          points: remotePoints,
+          'calls points/s': rate(remotePoints, t.calls),
+          'end-to-end points/s': rate(remotePoints, t.total),
+          'end-to-end vs baseline': client.total / t.total,
+        });
+      }
+    } finally {
+      await server.close();
+    }
+
+    const calls = full ? 20_000_000 : 5_000_000;
+    const cost = await perCall(tmpDir, calls);
+    rows.push({ case: 'Metric.record held back by the throttle (10/s)', points: calls, 'ns/call': cost.throttled });
+    rows.push({ case: 'Metric.record, throttle off', points: calls / 10, 'ns/call': cost.unthrottled });
+
+    const sdkCalls = Math.min(...rows.slice(1, 3).map((r) => r['calls points/s'] as number));
+    const notes = [
+      `median of ${repeats} runs; ${FIELDS} series; local ${localPoints.toLocaleString('en-US')} points, remote ${remotePoints.toLocaleString('en-US')} points (server in this process, on loopback)`,
+      `SDK calls locally: ${Math.round(sdkCalls).toLocaleString('en-US')} points/s (target >= 1,000,000): ${sdkCalls >= 1e6 ? 'met' : 'missed'}; end to end is bounded by the store's commit rate (the baseline row)`,
+      `throttled-away record: ${cost.throttled.toFixed(0)} ns/call (target < 1000): ${cost.throttled < 1000 ? 'met' : 'missed'}`,
+    ];
+    return { rows, notes };
+  },
+};
+
+export default benchmark;
