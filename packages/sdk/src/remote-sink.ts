@@ -3,7 +3,6 @@ import type { LogInput, PointBatch, Run, SeriesDef } from '@trainscope/core';
 import { ChunkNumberer } from './chunk.js';
 import { OutageBuffer } from './outage-buffer.js';
 import type { DeliveryReport, RunSink, SinkSeries } from './run-sink.js';
-import { sendPoints } from './send-points.js';
 import { runFromApi, seriesFromApi } from './wire.js';
 
 /** Options of `remoteSink`. */
@@ -79,12 +78,16 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
       }),
     );
     const ids = defined.map((s) => s.id);
-    const counts = await countsOf(ids);
+    // An empty batch naming every series at position 0 answers with the position each takes next.
+    const { next } = await client.ingest(
+      { series: [], value: [] },
+      { start: Object.fromEntries(ids.map((id) => [id, 0])) },
+    );
     fresh.forEach((id, k) => {
       const serverId = ids[k] as number;
       remote[id] = serverId;
       // A series met again after the server lost its definition keeps its first base.
-      base[id] ??= counts.get(serverId) ?? 0;
+      base[id] ??= next[String(serverId)] ?? 0;
     });
   }
 
@@ -118,10 +121,10 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
       start[String(remote[id])] = (base[id] ?? 0) + (starts[k + 1] as number);
     }
     try {
-      await sendPoints(client, { series, x: batch.x, time: batch.time, value: batch.value }, start);
+      await client.ingest({ series, x: batch.x, time: batch.time, value: batch.value }, { start });
     } catch (error) {
       if (error instanceof ApiRequestError && error.code === 'ingest_gap') {
-        await rebase(starts);
+        rebase(starts, error.expected ?? {});
         return true;
       }
       if (error instanceof ApiRequestError && error.code === 'unknown_series') {
@@ -146,31 +149,24 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
     return true;
   }
 
-  /** The server holds fewer points than this batch assumes (it lost some): continue from what it has. */
-  async function rebase(starts: Float64Array): Promise<void> {
-    const ids: number[] = [];
-    for (let k = 0; k < starts.length; k += 2) ids.push(starts[k] as number);
-    // Summaries count committed points; wait until a background write has nothing more to add.
-    const serverIds = ids.map((id) => remote[id] as number);
-    let counts = await countsOf(serverIds);
-    for (let settled = false; !settled; ) {
-      await sleep(600);
-      const again = await countsOf(serverIds);
-      settled = serverIds.every((id) => again.get(id) === counts.get(id));
-      counts = again;
-    }
+  /**
+   * The server holds fewer points than this batch assumes: it acknowledged some and stopped before
+   * storing them. Continue from what it holds, and say how many were lost.
+   */
+  function rebase(starts: Float64Array, expected: Record<string, number>): void {
     let lost = 0;
     for (let k = 0; k < starts.length; k += 2) {
       const id = starts[k] as number;
-      const held = counts.get(remote[id] as number) ?? 0;
-      const expected = (base[id] ?? 0) + (starts[k + 1] as number);
-      if (expected > held) {
-        lost += expected - held;
-        base[id] = (base[id] ?? 0) - (expected - held);
+      const held = expected[String(remote[id])];
+      const at = (base[id] ?? 0) + (starts[k + 1] as number);
+      if (held !== undefined && at > held) {
+        lost += at - held;
+        base[id] = (base[id] ?? 0) - (at - held);
       }
     }
-    if (lost > 0)
-      options.warn(`trainscope: the server lost ${lost} points it had acknowledged (it stopped before storing them).`);
+    options.warn(
+      `trainscope: the server lost ${lost} acknowledged points (it stopped before storing them); continuing.`,
+    );
   }
 
   async function sendAll(): Promise<void> {

@@ -2,6 +2,7 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Experiment, Metric, MetricGroup, progress } from '../src/index.js';
+import { dropProxy } from './helpers/drop-proxy.js';
 import { readBack, tempDir } from './helpers/read-back.js';
 import { serve } from './helpers/serve.js';
 
@@ -140,6 +141,30 @@ describe('remote mode against a real server on loopback', () => {
     expect(stored.series.get('rec')?.value).toEqual(expected);
     expect(warnings.some((w) => /cannot deliver/.test(w))).toBe(true);
     expect(warnings.some((w) => /reachable again/.test(w))).toBe(true);
+  });
+
+  test('a batch the server stored but whose answer was lost is resent and stored once', async () => {
+    const storeDir = dir();
+    const served = await serve(storeDir);
+    const proxy = await dropProxy(served.port, 1000);
+    const warnings: string[] = [];
+    const experiment = await new Experiment({ url: proxy.url, onWarning: (m) => warnings.push(m) }).open();
+    const records = Array.from({ length: 200 }, (_, i) => ({ value: i, step: i * 10 }));
+    experiment.metrics('m').appendBatch(records);
+    await experiment.flush();
+    experiment.metrics('m').append({ value: 200, step: 2000 });
+    expect(proxy.dropped()).toBe(1);
+    expect((await experiment.metrics('m').read({ limit: 1000 })).data.map((r) => r.data)).toEqual([
+      ...records,
+      { value: 200, step: 2000 },
+    ]);
+    const { runId } = experiment;
+    await experiment.close();
+    await proxy.close();
+    await served.close();
+    const stored = await readBack(storeDir, runId);
+    expect(stored.series.get('m')?.value).toEqual(Array.from({ length: 201 }, (_, i) => i));
+    expect(warnings.some((w) => /cannot deliver/.test(w))).toBe(true);
   });
 
   test('a close that cannot deliver says how many points remain and where they are kept', async () => {
