@@ -4,6 +4,8 @@ export { cliTarget } from './fuzz-cli.js';
 export { httpTarget } from './fuzz-http.js';
 export { jsonlTarget } from './fuzz-jsonl.js';
 export { liveTarget } from './fuzz-live.js';
+export type { SoakFigures } from './fuzz-soak.js';
+export { soak } from './fuzz-soak.js';
 export { statsdTarget } from './fuzz-statsd.js';
 export { stdoutTarget } from './fuzz-stdout.js';
 export type { FuzzTarget } from './fuzz-target.js';

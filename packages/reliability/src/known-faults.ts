@@ -10,5 +10,12 @@ export const KnownFault = {
    * and answers 500 `internal` instead of 415.
    */
   ingestTextBody: 'server: ingest with a text/plain body answers 500',
+  /**
+   * packages/server (through apache-arrow's `tableFromIPC`): a 432-byte Arrow stream whose schema
+   * message was mutated makes the decoder spin for ~25 s on the event loop and grow to ~950 MiB
+   * before refusing it; the server answers no one meanwhile. Fixture
+   * test/fixtures/http-arrow-mutated-schema-slow.arrows.
+   */
+  arrowDecodeBlowup: 'server: a small mutated Arrow body costs ~25 s and ~1 GiB to refuse',
 } as const;
 export type KnownFault = (typeof KnownFault)[keyof typeof KnownFault];
