@@ -1,6 +1,7 @@
 import { Store, StoreLockedError } from '@trainscope/core';
 import { createServer, type TrainscopeServer } from '@trainscope/server';
 import { CliError } from './cli-error.js';
+import { webAssetsDir } from './web-assets.js';
 
 export type { Output } from './output.js';
 
@@ -18,8 +19,10 @@ export async function openOwnedStore(options: {
     throw error;
   }
   try {
+    const staticDir = webAssetsDir();
     const server = await createServer({
       store,
+      ...(staticDir ? { staticDir } : {}),
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.host !== undefined ? { host: options.host } : {}),
     });

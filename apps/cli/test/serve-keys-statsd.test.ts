@@ -22,6 +22,14 @@ describe('trainscope serve and keys', () => {
     const { child, done } = spawnCli(['--dir', dir, 'serve', '--port', '0']);
     const [, url] = (await waitFor(child.stderr, /serving .* at (http:\/\/\S+)/)) as RegExpMatchArray;
     expect((await fetch(`${url}/api/v1/runs`)).status).toBe(200);
+    // the dashboard page (apps/web's build) and its assets, on the API's origin
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    const script = /src="\.?\/?(assets\/[^"]+\.js)"/.exec(html);
+    expect(script).not.toBeNull();
+    expect((await fetch(`${url}/${script?.[1]}`)).status).toBe(200);
     const created = await runCli(['--dir', dir, 'keys', 'create', 'ci', '--json']);
     expect(created.code).toBe(0);
     const { id, key } = JSON.parse(created.stdout) as { id: string; key: string };
@@ -30,6 +38,7 @@ describe('trainscope serve and keys', () => {
     expect(JSON.parse(listed.stdout)).toMatchObject([{ id, name: 'ci' }]);
     expect(listed.stdout).not.toContain(key);
     expect((await fetch(`${url}/api/v1/runs`)).status).toBe(401);
+    expect((await fetch(`${url}/`)).status).toBe(200); // the page asks for the key itself
     expect((await fetch(`${url}/api/v1/runs`, { headers: { authorization: `Api-Key ${key}` } })).status).toBe(200);
     expect((await runCli(['--dir', dir, 'keys', 'create', 'other'])).code).toBe(0);
     expect((await runCli(['--dir', dir, 'keys', 'revoke', 'ci'])).code).toBe(0);
