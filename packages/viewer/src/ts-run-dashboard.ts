@@ -1,6 +1,6 @@
 import type { ApiJson, ApiLogLine, ApiRun, ApiSeries } from '@trainscope/client';
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
-import type { DataSource, LiveHandle } from './data-source.js';
+import type { DataSource } from './data-source.js';
 import { formatDuration, formatTime } from './format.js';
 import { type ChartGroup, type DashboardLayout, dashboardLayout } from './series-groups.js';
 import { ServerSource } from './server-source.js';
@@ -29,6 +29,7 @@ export class TsRunDashboard extends LitElement {
     smoothing: { type: Number },
     logLines: { type: Number, attribute: 'log-lines' },
     chartHeight: { type: Number, attribute: 'chart-height' },
+    refreshMs: { type: Number, attribute: 'refresh-ms' },
     theme: { type: String, reflect: true },
     source: { attribute: false },
     _run: { state: true },
@@ -163,6 +164,8 @@ export class TsRunDashboard extends LitElement {
   declare chartHeight: number;
   /** `light` or `dark`, passed on to every chart. @default the page's preference */
   declare theme: string | undefined;
+  /** How often a running run's status, log and series list are read again, in ms. @default 2000 */
+  declare refreshMs: number;
   /** Where to read from instead of `server` (a `ServerSource`, a `MemorySource`). */
   declare source: DataSource | undefined;
   declare _run: ApiRun | null;
@@ -173,7 +176,7 @@ export class TsRunDashboard extends LitElement {
 
   #ownSource: ServerSource | null = null;
   #observer: IntersectionObserver | null = null;
-  #live: LiveHandle | null = null;
+  #ticks = 0;
   #logTimer: ReturnType<typeof setInterval> | null = null;
   #seq = 0;
   #series: ApiSeries[] = [];
@@ -184,6 +187,7 @@ export class TsRunDashboard extends LitElement {
     this.smoothing = 0;
     this.logLines = 200;
     this.chartHeight = 200;
+    this.refreshMs = 2000;
     this._run = null;
     this._layout = null;
     this._logs = [];
@@ -217,7 +221,7 @@ export class TsRunDashboard extends LitElement {
     super.disconnectedCallback();
     this.#observer?.disconnect();
     this.#observer = null;
-    this.#stopLive();
+    this.#stopRefresh();
     this.#seq++;
   }
 
@@ -228,9 +232,7 @@ export class TsRunDashboard extends LitElement {
     for (const slot of this.renderRoot.querySelectorAll('.slot:not([data-shown])')) this.#observer?.observe(slot);
   }
 
-  #stopLive(): void {
-    this.#live?.close();
-    this.#live = null;
+  #stopRefresh(): void {
     if (this.#logTimer) clearInterval(this.#logTimer);
     this.#logTimer = null;
   }
@@ -238,7 +240,7 @@ export class TsRunDashboard extends LitElement {
   async #load(): Promise<void> {
     const source = this.#source;
     const runId = this.run;
-    this.#stopLive();
+    this.#stopRefresh();
     if (!source || !runId) return;
     const seq = ++this.#seq;
     this._error = null;
@@ -254,17 +256,10 @@ export class TsRunDashboard extends LitElement {
       this._layout = dashboardLayout(series);
       this._logs = logs;
       this._shown = new Set();
-      this.#live = source.subscribe(
-        { runs: [runId] },
-        {
-          onDelta: () => {},
-          onRun: (r) => {
-            this._run = r;
-          },
-        },
-      );
+      // Not a live subscription to the run: that asks for every point of every series from the
+      // start. The charts follow their own series; status, log and new series are polled.
       if (run.status === 'running') {
-        this.#logTimer = setInterval(() => void this.#refreshLogs(), 2000);
+        this.#logTimer = setInterval(() => void this.#refresh(), this.refreshMs);
       }
       const charts = this._layout.system.length + this._layout.training.length;
       this.dispatchEvent(
@@ -277,13 +272,29 @@ export class TsRunDashboard extends LitElement {
     }
   }
 
-  async #refreshLogs(): Promise<void> {
+  /** While the run runs: its status and log every tick, its series list every fifth (new metrics get charts). */
+  async #refresh(): Promise<void> {
     const source = this.#source;
-    if (!source || !this.run) return;
-    this._logs = await source.logs(this.run, this.logLines);
-    if (this._run && this._run.status !== 'running' && this.#logTimer) {
-      clearInterval(this.#logTimer);
-      this.#logTimer = null;
+    const runId = this.run;
+    if (!source || !runId) return;
+    const seq = this.#seq;
+    const tick = ++this.#ticks;
+    try {
+      const [run, logs, series] = await Promise.all([
+        source.getRun(runId),
+        source.logs(runId, this.logLines),
+        tick % 5 === 0 ? source.listSeries(runId) : null,
+      ]);
+      if (seq !== this.#seq) return;
+      this._run = run;
+      this._logs = logs;
+      if (series && series.length !== this.#series.length) {
+        this.#series = series;
+        this._layout = dashboardLayout(series);
+      }
+      if (run.status !== 'running') this.#stopRefresh();
+    } catch {
+      // A missed refresh is retried on the next tick.
     }
   }
 

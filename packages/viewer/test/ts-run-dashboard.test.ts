@@ -84,6 +84,48 @@ describe('<ts-run-dashboard> against a real server', () => {
     await page.screenshot({ path: '../test-artifacts/dashboard-dark.png' });
   });
 
+  it('follows a running run: new points in its charts, new metrics, log lines, and its end', async () => {
+    const call = async (method: string, path: string, body: unknown) => {
+      const response = await fetch(`${server}/api/v1${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.ok, await response.clone().text()).toBe(true);
+      return response.json();
+    };
+    const run = (await call('POST', '/runs', { project: 'live-dashboard', name: 'live-run' })) as { id: string };
+    const define = async (name: string) =>
+      ((await call('POST', `/runs/${run.id}/series`, { series: [{ name }] })) as { series: { id: number }[] })
+        .series[0]!.id;
+    const loss = await define('train/loss');
+    await call('POST', '/ingest/points', { series: [loss, loss], x: [0, 1], value: [1, 0.5] });
+    const el = document.createElement('ts-run-dashboard');
+    el.server = server;
+    el.run = run.id;
+    el.refreshMs = 100;
+    el.style.width = '980px';
+    document.body.append(el);
+    await until(() => charts(el).some((c) => c.pointCounts[String(loss)] === 2), 'first chart');
+    const root = el.shadowRoot!;
+    expect(root.querySelector('.status')!.textContent).toBe('running');
+    // Points arrive over the chart's live socket; a new metric and log lines on the next polls.
+    await call('POST', '/ingest/points', { series: [loss], x: [2], value: [0.25] });
+    const acc = await define('val/accuracy');
+    await call('POST', '/ingest/points', { series: [acc], x: [0], value: [0.9] });
+    await call('POST', `/runs/${run.id}/logs`, { lines: [{ text: 'epoch 1 done' }] });
+    await until(() => charts(el).some((c) => c.pointCounts[String(loss)] === 3), 'live point');
+    await until(() => root.querySelector('.log')!.textContent!.includes('epoch 1 done'), 'log line');
+    await until(
+      () =>
+        [...root.querySelectorAll('.training .slot')].some((s) => (s as HTMLElement).dataset['key'] === 'training:val'),
+      'new metric',
+    );
+    await call('PATCH', `/runs/${run.id}`, { status: 'completed', exit_code: 0, ended_at: Date.now() });
+    await until(() => root.querySelector('.status')!.textContent === 'completed', 'run end');
+    await until(() => root.textContent!.includes('exit code'), 'exit code');
+  });
+
   it('says what went wrong for an unknown run', async () => {
     const el = document.createElement('ts-run-dashboard');
     el.server = server;
