@@ -22,7 +22,8 @@ function countIn(series: Uint32Array, id: number): number {
   return n;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+// Awaited by the caller, so not unref'd: the process must not exit while a flush waits.
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Errors after which the same request may succeed later (server away, restarting, busy). */
 function retryable(error: unknown): boolean {
