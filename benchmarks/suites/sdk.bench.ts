@@ -23,6 +23,22 @@ interface Timing {
 let dirCount = 0;
 const nextDir = (tmpDir: string) => join(tmpDir, `store-${dirCount++}`);
 
+/** Points `off` .. `off + n - 1` of the benchmark's shape, as columns (FIELDS series round-robin, x = step). */
+function columns(off: number, n: number, ids: number[], time: (i: number) => number) {
+  const series = new Uint32Array(n);
+  const x = new Float64Array(n);
+  const t = new Float64Array(n);
+  const value = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const i = off + j;
+    series[j] = ids[i % FIELDS] as number;
+    x[j] = Math.floor(i / FIELDS);
+    t[j] = time(i);
+    value[j] = Math.sin(i);
+  }
+  return { length: n, series, x, time: t, value };
+}
+
 /** Raw core: prebuilt batches of 65,536 points into the store's Ingestor. */
 async function rawIngestor(tmpDir: string, points: number): Promise<Timing> {
   const store = await Store.open({ dir: nextDir(tmpDir) });
@@ -32,21 +48,8 @@ async function rawIngestor(tmpDir: string, points: number): Promise<Timing> {
   await store.flush();
   const B = 65_536;
   const batches = [];
-  for (let off = 0; off < points; off += B) {
-    const n = Math.min(B, points - off);
-    const series = new Uint32Array(n);
-    const x = new Float64Array(n);
-    const time = new Float64Array(n);
-    const value = new Float64Array(n);
-    for (let j = 0; j < n; j++) {
-      const i = off + j;
-      series[j] = ids[i % FIELDS] as number;
-      x[j] = Math.floor(i / FIELDS);
-      time[j] = 1.7e12 + i;
-      value[j] = Math.sin(i);
-    }
-    batches.push({ length: n, series, x, time, value });
-  }
+  for (let off = 0; off < points; off += B)
+    batches.push(columns(off, Math.min(B, points - off), ids, (i) => 1.7e12 + i));
   const start = performance.now();
   for (const batch of batches) store.ingestor.ingest(batch);
   const callsMs = performance.now() - start;
@@ -110,19 +113,7 @@ async function rawClient(url: string, points: number): Promise<Timing> {
   const B = 65_536;
   const start = performance.now();
   for (let off = 0; off < points; off += B) {
-    const n = Math.min(B, points - off);
-    const series = new Array<number>(n);
-    const x = new Float64Array(n);
-    const time = new Float64Array(n);
-    const value = new Float64Array(n);
-    for (let j = 0; j < n; j++) {
-      const i = off + j;
-      series[j] = ids[i % FIELDS] as number;
-      x[j] = Math.floor(i / FIELDS);
-      time[j] = Date.now();
-      value[j] = Math.sin(i);
-    }
-    await client.ingest({ series, x, time, value });
+    await client.ingest(columns(off, Math.min(B, points - off), ids, () => Date.now()));
   }
   const ms = performance.now() - start;
   return { callsMs: ms, totalMs: ms };

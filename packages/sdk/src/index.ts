@@ -15,3 +15,4 @@ export { progress } from './progress.js';
 export type { DeliveryReport } from './run-sink.js';
 export type { SummaryStats } from './summary-cache.js';
 export { SummaryCache, summaryStats } from './summary-cache.js';
+export { logToApi, runFromApi, runPatchToApi, seriesDefToApi, seriesFromApi } from './wire.js';

@@ -3,7 +3,7 @@ import type { LogInput, PointBatch, Run, SeriesDef } from '@trainscope/core';
 import { ChunkNumberer } from './chunk.js';
 import { OutageBuffer } from './outage-buffer.js';
 import type { DeliveryReport, RunSink, SinkSeries } from './run-sink.js';
-import { runFromApi, seriesFromApi } from './wire.js';
+import { logToApi, runFromApi, runPatchToApi, seriesDefToApi, seriesFromApi } from './wire.js';
 
 /** Options of `remoteSink`. */
 export interface RemoteSinkOptions {
@@ -64,19 +64,7 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
     if (fresh.length === 0) return;
     const defined = await client.defineSeries(
       run.id,
-      fresh.map((id) => {
-        const d = defs[id] as SeriesDef;
-        return {
-          name: d.name,
-          ...(d.kind ? { kind: d.kind } : {}),
-          ...(d.type ? { type: d.type } : {}),
-          ...(d.group ? { group: d.group } : {}),
-          ...(d.unit ? { unit: d.unit } : {}),
-          ...(d.labels ? { labels: d.labels } : {}),
-          ...(d.scale ? { scale: d.scale } : {}),
-          ...(d.xScale ? { x_scale: d.xScale } : {}),
-        };
-      }),
+      fresh.map((id) => seriesDefToApi(defs[id] as SeriesDef)),
     );
     const ids = defined.map((s) => s.id);
     // An empty batch naming every series at position 0 answers with the position each takes next.
@@ -177,16 +165,7 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
     }
     if (logs.length > 0) {
       const taken = logs;
-      await client.appendLogs(
-        run.id,
-        taken.map((l) => ({
-          text: l.text,
-          ...(l.stream ? { stream: l.stream } : {}),
-          ...(l.level ? { level: l.level } : {}),
-          ...(l.time !== undefined ? { time: l.time } : {}),
-          ...(l.metadata ? { metadata: l.metadata } : {}),
-        })),
-      );
+      await client.appendLogs(run.id, taken.map(logToApi));
       logs = logs.slice(taken.length);
     }
   }
@@ -269,15 +248,7 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
       if (logs.length > 100_000) logs.shift();
     },
     async updateRun(patch) {
-      run = runFromApi(
-        await client.updateRun(run.id, {
-          ...(patch.status !== undefined ? { status: patch.status } : {}),
-          ...(patch.errorMessage !== undefined ? { error_message: patch.errorMessage } : {}),
-          ...(patch.params !== undefined ? { params: patch.params } : {}),
-          ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
-          ...(patch.name !== undefined ? { name: patch.name } : {}),
-        }),
-      );
+      run = runFromApi(await client.updateRun(run.id, runPatchToApi(patch)));
       return run;
     },
     async listSeries(): Promise<SinkSeries[]> {

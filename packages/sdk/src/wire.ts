@@ -1,5 +1,5 @@
-import type { ApiRun, ApiSeries } from '@trainscope/client';
-import type { Run, Series } from '@trainscope/core';
+import type { ApiLogInput, ApiRun, ApiRunPatch, ApiSeries, ApiSeriesDef } from '@trainscope/client';
+import type { LogInput, Run, RunPatch, Series, SeriesDef } from '@trainscope/core';
 
 /** A run from the API's wire form. */
 export function runFromApi(run: ApiRun): Run {
@@ -33,5 +33,42 @@ export function seriesFromApi(s: ApiSeries): Series {
     scale: s.scale,
     unit: s.unit,
     labels: s.labels,
+  };
+}
+
+/** A series definition in the API's wire form (`POST /runs/{id}/series`). */
+export function seriesDefToApi(d: SeriesDef): ApiSeriesDef {
+  return {
+    name: d.name,
+    ...(d.kind ? { kind: d.kind } : {}),
+    ...(d.type ? { type: d.type } : {}),
+    ...(d.group ? { group: d.group } : {}),
+    ...(d.unit ? { unit: d.unit } : {}),
+    ...(d.labels ? { labels: d.labels } : {}),
+    ...(d.scale ? { scale: d.scale } : {}),
+    ...(d.xScale ? { x_scale: d.xScale } : {}),
+  };
+}
+
+/** A log line in the API's wire form (`POST /runs/{id}/logs`). */
+export function logToApi(l: LogInput): ApiLogInput {
+  return {
+    text: l.text,
+    ...(l.stream ? { stream: l.stream } : {}),
+    ...(l.level ? { level: l.level } : {}),
+    ...(l.time !== undefined ? { time: l.time } : {}),
+    ...(l.metadata ? { metadata: l.metadata } : {}),
+  };
+}
+
+/** A run patch in the API's wire form (`PATCH /runs/{id}`). */
+export function runPatchToApi(patch: RunPatch): ApiRunPatch {
+  return {
+    ...(patch.status !== undefined ? { status: patch.status } : {}),
+    ...(patch.errorMessage !== undefined ? { error_message: patch.errorMessage } : {}),
+    ...(patch.exitCode !== undefined ? { exit_code: patch.exitCode } : {}),
+    ...(patch.params !== undefined ? { params: patch.params } : {}),
+    ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
+    ...(patch.name !== undefined ? { name: patch.name } : {}),
   };
 }

@@ -1,18 +1,11 @@
-import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Experiment, InvalidValueError, Metric, MetricGroup, MetricScale, progress } from '../src/index.js';
-import { readBack, tempDir } from './helpers/read-back.js';
+import { readBack, tempDirs } from './helpers/read-back.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-function dir(): string {
-  const d = tempDir('coflux');
-  dirs.push(d);
-  return d;
-}
+const temp = tempDirs('coflux');
+afterAll(temp.remove);
+const dir = temp.dir;
 
 describe('Coflux Metric, MetricGroup, MetricScale, progress (local store)', () => {
   test('group and scale settings are stored with the series; record(v, { at }) sets x', async () => {

@@ -1,17 +1,10 @@
-import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Experiment, ExperimentStateError, InvalidOptionError } from '../src/index.js';
-import { readBack, tempDir } from './helpers/read-back.js';
+import { readBack, tempDirs } from './helpers/read-back.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-function dir(): string {
-  const d = tempDir('life');
-  dirs.push(d);
-  return d;
-}
+const temp = tempDirs('life');
+afterAll(temp.remove);
+const dir = temp.dir;
 
 describe('experiment lifecycle, params and log (local store)', () => {
   test('params.set merges flattened params; log lines keep level and metadata', async () => {

@@ -1,17 +1,10 @@
-import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Experiment, InvalidValueError } from '../src/index.js';
-import { readBack, tempDir } from './helpers/read-back.js';
+import { readBack, tempDirs } from './helpers/read-back.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-function dir(): string {
-  const d = tempDir('records');
-  dirs.push(d);
-  return d;
-}
+const temp = tempDirs('records');
+afterAll(temp.remove);
+const dir = temp.dir;
 
 describe('ml-dash records: append, appendBatch, read, summary cache (local store)', () => {
   test('read returns records exactly as appended, multi-field and nested ones included, by index range', async () => {

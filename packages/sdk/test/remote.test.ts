@@ -1,20 +1,14 @@
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Experiment, Metric, MetricGroup, progress } from '../src/index.js';
 import { dropProxy } from './helpers/drop-proxy.js';
-import { readBack, tempDir } from './helpers/read-back.js';
+import { readBack, tempDirs } from './helpers/read-back.js';
 import { serve } from './helpers/serve.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-function dir(): string {
-  const d = tempDir('remote');
-  dirs.push(d);
-  return d;
-}
+const temp = tempDirs('remote');
+afterAll(temp.remove);
+const dir = temp.dir;
 
 describe('remote mode against a real server on loopback', () => {
   test('every call of both styles lands through the API, and read returns records as appended', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LogLine, type Run, type Series, Store } from '@trainscope/core';
@@ -6,6 +6,21 @@ import { type LogLine, type Run, type Series, Store } from '@trainscope/core';
 /** A fresh temp directory for a store. */
 export function tempDir(label: string): string {
   return mkdtempSync(join(tmpdir(), `trainscope-sdk-${label}-`));
+}
+
+/** Fresh temp directories of one test file, all removed by `remove()` (in `afterAll`). */
+export function tempDirs(label: string): { dir(): string; remove(): void } {
+  const dirs: string[] = [];
+  return {
+    dir() {
+      const d = tempDir(label);
+      dirs.push(d);
+      return d;
+    },
+    remove() {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A series read back with its points. */
