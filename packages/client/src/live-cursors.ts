@@ -1,5 +1,19 @@
+import type { LiveDeltaColumns } from './live-binary.js';
 import type { LiveDelta } from './types.js';
 import { decodeColumn } from './wire-number.js';
+
+/** A JSON delta with its columns decoded (NaN and infinities restored). */
+export function deltaColumns(d: LiveDelta): LiveDeltaColumns {
+  return {
+    series: d.series,
+    run: d.run,
+    from: d.from,
+    x: Float64Array.from(d.x),
+    xGiven: Uint8Array.from(d.x_given),
+    time: Float64Array.from(d.time),
+    value: decodeColumn(d.value),
+  };
+}
 
 /** New points of one series, decoded, contiguous from point number `from`. */
 export interface LivePoints {
@@ -37,23 +51,24 @@ export class LiveCursors {
    * Advances past a delta. Returns the part not held yet (null if all of it was), or throws
    * when the delta starts after the cursor (points would be missing).
    */
-  apply(delta: LiveDelta): LivePoints | null {
+  apply(delta: LiveDelta | LiveDeltaColumns): LivePoints | null {
     const held = this.#cursor.get(delta.series) ?? 0;
     const end = delta.from + delta.value.length;
     if (delta.from > held) {
       throw new Error(`Live stream gap on series ${delta.series}: expected point ${held}, got ${delta.from}.`);
     }
     if (end <= held) return null;
-    const skip = held - delta.from;
-    this.#cursor.set(delta.series, end);
+    const d = delta.value instanceof Float64Array ? (delta as LiveDeltaColumns) : deltaColumns(delta as LiveDelta);
+    const skip = held - d.from;
+    this.#cursor.set(d.series, end);
     return {
-      seriesId: delta.series,
-      runId: delta.run,
+      seriesId: d.series,
+      runId: d.run,
       from: held,
-      x: Float64Array.from(delta.x.slice(skip)),
-      xGiven: Uint8Array.from(delta.x_given.slice(skip)),
-      time: Float64Array.from(delta.time.slice(skip)),
-      value: decodeColumn(delta.value.slice(skip)),
+      x: d.x.subarray(skip),
+      xGiven: d.xGiven.subarray(skip),
+      time: d.time.subarray(skip),
+      value: d.value.subarray(skip),
     };
   }
 }

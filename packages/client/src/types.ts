@@ -248,6 +248,8 @@ export type LiveClientMessage = {
   series?: Record<string, number>;
   /** Runs whose every series is wanted from its start. */
   runs?: string[];
+  /** Wire encoding of the deltas on this connection from now on. @default 'json' */
+  encoding?: 'json' | 'binary';
 };
 
 /** New points of one series, from point number `from`. */

@@ -7,7 +7,7 @@ import { type FastifyInstance, fastify } from 'fastify';
 import { mapError } from './error-mapping.js';
 import { InsecureBindError } from './insecure-bind-error.js';
 import { KEYS_FILE, KeyRing, keyFromAuthorization } from './keys.js';
-import { LiveServer } from './live/live-server.js';
+import { LiveServer, type LiveStats } from './live/live-server.js';
 import { isLoopbackHost } from './loopback.js';
 import { type RateLimitOptions, registerRateLimit } from './rate-limit.js';
 import { RejectionTally } from './rejection-tally.js';
@@ -45,6 +45,11 @@ export interface ServerOptions {
   liveHighWaterBytes?: number;
   /** Points buffered per live connection before it is switched to catch-up reads. @default 50000 */
   liveMaxBufferedPoints?: number;
+  /**
+   * Bytes all live connections together may queue for slow clients; each gets an equal share
+   * (at least 64 KiB) as its high-water mark and hub buffer. @default 268435456 (256 MiB)
+   */
+  liveMemoryBudgetBytes?: number;
   /** Writes the owner file's `url` so other processes find this server. @default true */
   advertise?: boolean;
   /**
@@ -64,7 +69,7 @@ export interface TrainscopeServer {
   /** Refused requests by error code, and live connection figures. */
   stats(): {
     rejections: Record<string, number>;
-    live: { connections: number; bufferedBytes: number; peakBufferedBytes: number };
+    live: LiveStats;
   };
   /** Closes sockets, the HTTP server and the store. */
   close(): Promise<void>;
@@ -148,6 +153,7 @@ export async function createServer(options: ServerOptions): Promise<TrainscopeSe
     maxPayload: 1 << 20,
     highWaterBytes: options.liveHighWaterBytes ?? 4 * 2 ** 20,
     maxBufferedPoints: options.liveMaxBufferedPoints ?? 50_000,
+    memoryBudgetBytes: options.liveMemoryBudgetBytes ?? 256 * 2 ** 20,
   });
 
   const context: RouteContext = { app, store };

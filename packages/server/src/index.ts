@@ -6,6 +6,7 @@ export { createServer } from './create-server.js';
 export { InsecureBindError } from './insecure-bind-error.js';
 export type { KeyInfo } from './keys.js';
 export { createKey, KEYS_FILE, KeyRing, listKeys, revokeKey } from './keys.js';
+export type { LiveStats } from './live/live-server.js';
 export { LIVE_PATH, LIVE_PROTOCOL } from './live/live-server.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export { CHART_META_HEADER } from './routes/chart.js';

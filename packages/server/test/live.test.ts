@@ -113,6 +113,98 @@ describe('WebSocket live stream', () => {
     expect(s.server.stats().rejections).toMatchObject({ malformed_json: 1, invalid_message: 4 });
   });
 
+  test('subscribers that keep up share one encoded message per delta', async () => {
+    const a = await connect();
+    const b = await connect();
+    const c = await connect();
+    for (const x of [a, b, c]) x.send({ type: 'subscribe', series: { [seriesId]: 0 } });
+    await Promise.all([a, b, c].map((x) => x.until(() => x.messages.some((m) => m.type === 'subscribed'))));
+    const before = s.server.stats().live;
+    for (let i = 0; i < 5; i++) {
+      ingestRange(s.store, seriesId, i * 100, 100);
+      await s.store.flush();
+      await Promise.all([a, b, c].map((x) => x.until(() => x.count(seriesId) === (i + 1) * 100)));
+    }
+    const after = s.server.stats().live;
+    expect(after.messagesSent - before.messagesSent).toBe(15);
+    expect(after.messagesEncoded - before.messagesEncoded).toBe(5);
+    for (const x of [a, b, c]) expectSequence(x.values.get(seriesId), 500);
+  });
+
+  test('binary encoding: the client decodes the same points, NaN included, and pieces of a large catch-up arrive in order', async () => {
+    const { TrainscopeClient } = await import('@trainscope/client');
+    const { WebSocket } = await import('ws');
+    const client = new TrainscopeClient({ url: s.url, WebSocket: WebSocket as never });
+    ingestRange(s.store, seriesId, 0, 20_000); // more than one message's worth: sent in pieces
+    s.store.ingestor.ingest({
+      length: 1,
+      series: Uint32Array.of(seriesId),
+      x: Float64Array.of(20_000),
+      time: Float64Array.of(Date.now()),
+      value: Float64Array.of(Number.NaN),
+    });
+    await s.store.flush();
+    const values: number[] = [];
+    const froms: number[] = [];
+    const stream = client.live({
+      series: { [seriesId]: 0 },
+      encoding: 'binary',
+      onPoints: (points) => {
+        for (const p of points) {
+          froms.push(p.from);
+          values.push(...p.value);
+        }
+      },
+    });
+    try {
+      await stream.ready();
+      while (values.length < 20_001) await new Promise((r) => setTimeout(r, 10));
+      expect(values.slice(0, 20_000)).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
+      expect(values[20_000]).toBeNaN();
+      expect(froms.length).toBeGreaterThan(2);
+      expect(stream.cursors()).toEqual({ [seriesId]: 20_001 });
+    } finally {
+      stream.close();
+    }
+    const c = await connect();
+    c.send({ type: 'subscribe', encoding: 'yaml' });
+    await c.until(() => c.errors.length === 1);
+    expect(c.errors).toEqual(['invalid_message']);
+  });
+
+  test('a shared memory budget caps what many stalled consumers hold together', async () => {
+    const budget = 256 * 1024;
+    const tight = await startServer({ liveMemoryBudgetBytes: budget });
+    const stalled: LiveRecorder[] = [];
+    try {
+      await tight.store.createRun({ id: 'r', project: 'p' });
+      await tight.store.openRun('r');
+      const id = tight.store.defineSeries('r', { name: 'loss' }).id;
+      for (let k = 0; k < 4; k++) {
+        const c = new LiveRecorder(tight.url);
+        stalled.push(c);
+        await c.opened();
+        c.send({ type: 'subscribe', series: { [id]: 0 } });
+        await c.until(() => c.messages.length > 0);
+        c.ws.pause();
+      }
+      for (let from = 0; from < 40_000; from += 4000) {
+        ingestRange(tight.store, id, from, 4000);
+        await tight.store.flush();
+      }
+      // each of the 4 gets a 64 KiB share (256 KiB / 4): at most its mark plus one message queued
+      const live = tight.server.stats().live;
+      expect(live.peakBufferedBytes).toBeLessThan(64 * 1024 + 400 * 1024);
+      expect(live.totalBufferedBytes).toBeLessThan(4 * (64 * 1024 + 400 * 1024));
+      for (const c of stalled) c.ws.resume();
+      await Promise.all(stalled.map((c) => c.until(() => c.count(id) >= 40_000)));
+      for (const c of stalled) expectSequence(c.values.get(id), 40_000);
+    } finally {
+      for (const c of stalled) await c.close();
+      await tight.stop();
+    }
+  });
+
   test('upgrades on other paths are refused', async () => {
     const { WebSocket } = await import('ws');
     const ws = new WebSocket(`${s.url.replace('http', 'ws')}/api/v1/elsewhere`);

@@ -4,7 +4,7 @@ import { type WebSocket as Socket, WebSocket } from 'ws';
 import { mapError } from '../error-mapping.js';
 import type { RejectionTally } from '../rejection-tally.js';
 import { runToWire } from '../to-wire.js';
-import type { DeltaEncoder } from './delta-encoder.js';
+import type { DeltaEncoder, LiveEncoding } from './delta-encoder.js';
 import { parseLiveMessage } from './parse-live-message.js';
 
 /** Settings of live connections. */
@@ -13,7 +13,20 @@ export interface LiveConnectionOptions {
   highWaterBytes: number;
   /** Points the hub buffers per connection before switching it to catch-up reads. */
   maxBufferedPoints: number;
+  /**
+   * Bytes all connections together may queue and buffer for slow clients: each connection's
+   * share (budget / connections) caps its high-water mark and its hub buffer (at 32 bytes a
+   * point), so a thousand slow sockets cannot hold a thousand full buffers.
+   */
+  memoryBudgetBytes: number;
+  /** Open connections now (the budget is shared among them). */
+  connections(): number;
 }
+
+/** Smallest per-connection share: below it a socket could not carry one ordinary message. */
+const MIN_SHARE = 64 * 1024;
+/** Bytes a buffered point costs in the hub (x, time, value, flags) and on the wire, roughly. */
+const POINT_BYTES = 32;
 
 /** Figures about one connection's send buffer. */
 export interface LiveConnectionStats {
@@ -37,6 +50,7 @@ export class LiveConnection {
   #waiters = new Set<() => void>();
   #peak = 0;
   #queue: Promise<void> = Promise.resolve();
+  #encoding: LiveEncoding = 'json';
 
   constructor(
     ws: Socket,
@@ -71,9 +85,9 @@ export class LiveConnection {
     this.#waiters.clear();
   }
 
-  #send(message: LiveServerMessage | string): void {
+  #send(message: LiveServerMessage): void {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
-    this.#ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+    this.#ws.send(JSON.stringify(message));
     this.#peak = Math.max(this.#peak, this.#ws.bufferedAmount);
   }
 
@@ -105,12 +119,16 @@ export class LiveConnection {
       return;
     }
     if (this.#ws.readyState !== WebSocket.OPEN) return;
+    if (parsed.encoding) this.#encoding = parsed.encoding;
     if (this.#subscription) this.#subscription.add(series, parsed.runs);
     else {
       this.#subscription = this.#store.subscribe({
         series,
         runs: parsed.runs ?? [],
-        maxBufferedPoints: this.#options.maxBufferedPoints,
+        maxBufferedPoints: Math.max(
+          MIN_SHARE / POINT_BYTES,
+          Math.min(this.#options.maxBufferedPoints, Math.floor(this.#share() / POINT_BYTES)),
+        ),
         onDelta: (deltas) => this.#deliver(deltas),
         onRun: (run) => this.#send({ type: 'run', run: runToWire(run) }),
         onError: (error) => {
@@ -126,22 +144,42 @@ export class LiveConnection {
     });
   }
 
+  /** This connection's part of the memory budget. */
+  #share(): number {
+    const { memoryBudgetBytes, connections } = this.#options;
+    return Math.max(MIN_SHARE, Math.floor(memoryBudgetBytes / Math.max(1, connections())));
+  }
+
   #deliver(deltas: SeriesDelta[]): void | Promise<void> {
+    if (this.#ws.readyState !== WebSocket.OPEN) return;
+    // Buffers shared by every connection that gets these same deltas; ws frames them uncopied.
+    const messages = this.#encoder.messages(deltas, this.#encoding);
+    if (messages.length === 1) return this.#sendDelta(messages[0] as Buffer);
+    return (async () => {
+      for (const message of messages) await this.#sendDelta(message);
+    })();
+  }
+
+  /** Sends one delta message; while the socket holds more than its mark, waits until it is written out. */
+  #sendDelta(message: Buffer): void | Promise<void> {
     const ws = this.#ws;
     if (ws.readyState !== WebSocket.OPEN) return;
-    const message = this.#encoder.message(deltas);
-    if (ws.bufferedAmount + message.length <= this.#options.highWaterBytes) {
-      this.#send(message);
+    const binary = this.#encoding === 'binary';
+    const highWater = Math.min(this.#options.highWaterBytes, this.#share());
+    if (ws.bufferedAmount + message.length <= highWater) {
+      ws.send(message, { binary });
+      this.#peak = Math.max(this.#peak, ws.bufferedAmount);
       return;
     }
-    // Over the mark: hand this message to the socket and hold the hub until it is written out.
+    // Over the mark: hold the hub until this message is written out. Meanwhile the hub
+    // coalesces this connection's deltas, then reads them from the store.
     return new Promise<void>((resolve) => {
       const done = () => {
         this.#waiters.delete(done);
         resolve();
       };
       this.#waiters.add(done);
-      ws.send(message, done);
+      ws.send(message, { binary }, done);
       this.#peak = Math.max(this.#peak, ws.bufferedAmount);
     });
   }

@@ -13,7 +13,7 @@ export const LIVE_PATH = '/api/v1/live';
 export const LIVE_PROTOCOL = 'trainscope';
 
 /** Options of `LiveServer`. */
-export interface LiveServerOptions extends LiveConnectionOptions {
+export interface LiveServerOptions extends Omit<LiveConnectionOptions, 'connections'> {
   store: Store;
   keys: KeyRing;
   rejections: RejectionTally;
@@ -21,6 +21,16 @@ export interface LiveServerOptions extends LiveConnectionOptions {
   allowedOrigin: (origin: string, host: string | undefined) => boolean;
   /** Largest client frame. */
   maxPayload: number;
+}
+
+/** Live stream figures (see `LiveServer.stats`). */
+export interface LiveStats {
+  connections: number;
+  bufferedBytes: number;
+  totalBufferedBytes: number;
+  peakBufferedBytes: number;
+  messagesEncoded: number;
+  messagesSent: number;
 }
 
 function keyFromProtocols(header: string | undefined): string | undefined {
@@ -76,23 +86,39 @@ export class LiveServer {
       }
     }
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new LiveConnection(ws, this.#options.store, this.#encoder, rejections, this.#options);
+      const connection = new LiveConnection(ws, this.#options.store, this.#encoder, rejections, {
+        ...this.#options,
+        connections: () => this.#connections.size,
+      });
       this.#connections.add(connection);
       ws.on('close', () => this.#connections.delete(connection));
     });
     return true;
   }
 
-  /** Open connections and the largest send buffers seen. */
-  stats(): { connections: number; bufferedBytes: number; peakBufferedBytes: number } {
+  /**
+   * Open connections, the largest send buffer now and ever, the sum of send buffers now (shared
+   * message Buffers counted once per socket, so an upper bound), and how many delta messages were
+   * encoded against how many were sent.
+   */
+  stats(): LiveStats {
     let buffered = 0;
+    let total = 0;
     let peak = 0;
     for (const c of this.#connections) {
       const s = c.stats();
       buffered = Math.max(buffered, s.bufferedAmount);
+      total += s.bufferedAmount;
       peak = Math.max(peak, s.peakBufferedAmount);
     }
-    return { connections: this.#connections.size, bufferedBytes: buffered, peakBufferedBytes: peak };
+    return {
+      connections: this.#connections.size,
+      bufferedBytes: buffered,
+      totalBufferedBytes: total,
+      peakBufferedBytes: peak,
+      messagesEncoded: this.#encoder.encoded,
+      messagesSent: this.#encoder.served,
+    };
   }
 
   /** Closes every socket. */

@@ -26,7 +26,14 @@ export function parseLiveMessage(text: string): LiveClientMessage | LiveMessageE
   if (m['type'] !== 'subscribe') {
     return { code: 'invalid_message', message: `Unknown message type ${JSON.stringify(m['type'])}; use "subscribe".` };
   }
-  const out: { type: 'subscribe'; series?: Record<string, number>; runs?: string[] } = { type: 'subscribe' };
+  const out: LiveClientMessage = { type: 'subscribe' };
+  const encoding = m['encoding'];
+  if (encoding !== undefined) {
+    if (encoding !== 'json' && encoding !== 'binary') {
+      return { code: 'invalid_message', message: '"encoding" must be "json" or "binary".' };
+    }
+    out.encoding = encoding;
+  }
   if (m['series'] !== undefined) {
     const series = m['series'];
     if (typeof series !== 'object' || series === null || Array.isArray(series)) {
