@@ -1,4 +1,4 @@
-import type { ApiRun, TrainscopeClient } from '@trainscope/client';
+import { ApiRequestError, type ApiRun, type TrainscopeClient } from '@trainscope/client';
 import type { LogInput, PluginContext, PointBatch, Run, SeriesDef } from '@trainscope/core';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import type { Output } from './output.js';
@@ -36,8 +36,10 @@ export interface RemoteContext extends PluginContext {
  * Writes a run through the owner of the store (DESIGN "one writer, many clients"): series get
  * local ids at once (plugins need them synchronously) and are defined on the owner before their
  * points are sent; batches go as Arrow IPC every `intervalMs`. While the owner is unreachable
- * everything stays buffered (up to `maxPoints`, then the oldest is dropped and counted) and is
- * retried with back-off, so a restart of the owner loses nothing within the bound.
+ * everything stays buffered (up to `maxPoints`, then the oldest unsent is dropped and counted) and
+ * is retried with back-off, so a restart of the owner loses nothing within the bound. Each batch
+ * names the position of every series' first point in it (the API's `start`), so a batch resent
+ * after a failure whose answer was lost is stored once.
  */
 export function remoteContext(
   client: TrainscopeClient,
@@ -52,7 +54,11 @@ export function remoteContext(
   const localIds = new Map<string, number>();
   const remoteIds: number[] = [];
   let batches: PointBatch[] = [];
+  /** Batches being sent now (taken off the head of `batches`; put back if the send fails). */
+  let inflight: PointBatch[] = [];
   let buffered = 0;
+  /** Per local series id: the position on the owner of its first point not yet acknowledged. */
+  const base: number[] = [];
   let logs: LogInput[] = [];
   let dropped = 0;
   let sending: Promise<void> | null = null;
@@ -80,23 +86,47 @@ export function remoteContext(
       for (const s of defined) remoteIds.push(s.id);
     }
     if (batches.length > 0) {
-      const taken = batches;
+      inflight = batches;
+      batches = [];
+      const taken = inflight;
       const n = taken.reduce((sum, b) => sum + b.length, 0);
       const series = new Uint32Array(n);
       const x = new Float64Array(n);
       const time = new Float64Array(n);
       const value = new Float64Array(n);
+      const counts = new Map<number, number>();
       let offset = 0;
       for (const b of taken) {
-        for (let i = 0; i < b.length; i++) series[offset + i] = remoteIds[b.series[i] as number] as number;
+        for (let i = 0; i < b.length; i++) {
+          const local = b.series[i] as number;
+          series[offset + i] = remoteIds[local] as number;
+          counts.set(local, (counts.get(local) ?? 0) + 1);
+        }
         x.set(b.x.subarray(0, b.length), offset);
         time.set(b.time.subarray(0, b.length), offset);
         value.set(b.value.subarray(0, b.length), offset);
         offset += b.length;
       }
-      await client.ingestArrow(tableToIPC(tableFromArrays({ series, x, time, value }), 'stream'));
-      // Only now are they the owner's: drop exactly what was sent.
-      batches = batches.slice(taken.length);
+      const start: Record<number, number> = {};
+      for (const local of counts.keys()) start[remoteIds[local] as number] = base[local] ?? 0;
+      try {
+        await client.ingestArrow(tableToIPC(tableFromArrays({ series, x, time, value }), 'stream'), { start });
+      } catch (error) {
+        batches = [...inflight, ...batches];
+        inflight = [];
+        // The owner holds fewer points than it acknowledged (it restarted before writing them):
+        // number from what it holds, and resend.
+        if (error instanceof ApiRequestError && error.code === 'ingest_gap' && error.expected) {
+          for (const [local, remote] of remoteIds.entries()) {
+            const expected = error.expected[String(remote)];
+            if (expected !== undefined) base[local] = expected;
+          }
+        }
+        throw error;
+      }
+      // Only now are they the owner's.
+      for (const [local, count] of counts) base[local] = (base[local] ?? 0) + count;
+      inflight = [];
       buffered -= n;
     }
     if (logs.length > 0) {

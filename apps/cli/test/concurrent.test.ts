@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { Store } from '@trainscope/core';
 import { describe, expect, it } from 'vitest';
 import { demoScript, spawnCli, tempDir } from './helpers.js';
@@ -61,3 +62,74 @@ describe('two trainscope run at once on one store', () => {
     }
   });
 });
+
+describe('trainscope run writing through a server that restarts', () => {
+  it('buffers while the owner is down and delivers every point once when it is back', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const serve = () => {
+      const s = spawnCli(['--dir', dir, 'serve', '--port', String(port)]);
+      return {
+        ...s,
+        ready: new Promise<void>((resolve) => {
+          s.child.stderr?.on('data', (d: Buffer) => {
+            if (d.toString().includes('serving')) resolve();
+          });
+        }),
+      };
+    };
+    const first = serve();
+    await first.ready;
+    // 150 JSON metric lines over about 3 s
+    const script =
+      'let i = 0; const t = setInterval(() => { console.log(JSON.stringify({ metric: "m", value: i * 0.5, step: i })); if (++i === 150) clearInterval(t); }, 20);';
+    const run = spawnCli([
+      '--dir',
+      dir,
+      'run',
+      '--name',
+      'through-restart',
+      '--no-gpu',
+      '--',
+      process.execPath,
+      '-e',
+      script,
+    ]);
+    let printed = 0;
+    run.child.stdout?.on('data', (d: Buffer) => {
+      printed += d.toString().split('\n').filter(Boolean).length;
+    });
+    while (printed < 30) await new Promise((r) => setTimeout(r, 20));
+    first.child.kill('SIGTERM');
+    expect((await first.done).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 600));
+    const second = serve();
+    await second.ready;
+    const result = await run.done;
+    expect(result.code).toBe(0);
+    second.child.kill('SIGTERM');
+    await second.done;
+    const store = await Store.open({ dir });
+    try {
+      const [r] = await store.listRuns({ name: 'through-restart' });
+      expect(r?.status).toBe('completed');
+      const [m] = (await store.listSeries(r?.id as string)).filter((s) => s.name === 'm');
+      const points = await store.readPoints({ series: [m?.id as number], by: 'n', limit: 1000 });
+      expect(Array.from(points.x)).toEqual(Array.from({ length: 150 }, (_, i) => i));
+      expect(Array.from(points.value)).toEqual(Array.from({ length: 150 }, (_, i) => i * 0.5));
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
