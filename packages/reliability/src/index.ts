@@ -1,5 +1,9 @@
+export type { ChildServer } from './child-server.js';
+export { peakRssMiB, startChildServer } from './child-server.js';
 export type { CliOutcome } from './cli-process.js';
 export { CLI_BIN, hasStackTrace, runCli } from './cli-process.js';
+export type { CrashCycleOptions, CrashCycleResult } from './crash-cycle.js';
+export { crashCycle } from './crash-cycle.js';
 export { cliTarget } from './fuzz-cli.js';
 export { httpTarget } from './fuzz-http.js';
 export { jsonlTarget } from './fuzz-jsonl.js';
@@ -10,6 +14,8 @@ export { statsdTarget } from './fuzz-statsd.js';
 export { stdoutTarget } from './fuzz-stdout.js';
 export type { FuzzTarget } from './fuzz-target.js';
 export { expectThat, isSubsequence, PropertyBroken, sameNumber } from './fuzz-target.js';
+export type { IntegrityReport } from './integrity.js';
+export { checkIntegrity } from './integrity.js';
 export { KnownFault } from './known-faults.js';
 export type { RecordedPoint } from './recording-sink.js';
 export { RecordingSink } from './recording-sink.js';
