@@ -26,3 +26,5 @@ export { TsRunTable } from './ts-run-table.js';
 export { chartFromWire, decodeWireColumn, decodeWireNumber } from './wire.js';
 export type { AxisTransform } from './x-axis.js';
 export { axisTransform, parseXAxisMode, storeAxis, XAxisMode } from './x-axis.js';
+export type { XRange } from './zoom-math.js';
+export { panRange, zoomRange } from './zoom-math.js';

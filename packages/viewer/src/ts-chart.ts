@@ -14,6 +14,7 @@ import { resolvedColors, themeStyles } from './theme.js';
 import { traceVertices } from './trace-vertices.js';
 import { uplotStyles } from './uplot-styles.js';
 import { axisTransform, parseXAxisMode, storeAxis, type XAxisMode } from './x-axis.js';
+import { panRange, zoomRange } from './zoom-math.js';
 
 interface Trace {
   key: string;
@@ -39,6 +40,8 @@ export interface RangeChangeDetail {
 }
 
 const BUCKETS_PER_PIXEL_LIMIT = 2;
+/** Share of the visible width one wheel step pans. */
+const PAN_STEP = 0.1;
 
 /**
  * `<ts-chart>`: one chart of one or more series, drawn with uPlot on a canvas. Takes data handed
@@ -621,15 +624,26 @@ export class TsChart extends LitElement {
 
   // ---- zoom -----------------------------------------------------------------------------------
 
+  /** Ctrl + wheel zooms around the cursor; shift + wheel, or a sideways wheel, pans. */
   #onWheel = (event: WheelEvent): void => {
     const u = this.#plot;
-    if (!u || !event.ctrlKey) return;
+    if (!u) return;
+    const sideways = Math.abs(event.deltaX) > Math.abs(event.deltaY);
+    if (!event.ctrlKey && !event.shiftKey && !sideways) return;
     event.preventDefault();
-    const min = u.scales['x']?.min ?? 0;
-    const max = u.scales['x']?.max ?? 1;
-    const at = u.posToVal(event.offsetX - u.bbox.left / devicePixelRatio, 'x');
-    const factor = event.deltaY > 0 ? 1.25 : 0.8;
-    this.setRange(at - (at - min) * factor, at + (max - at) * factor);
+    // The view set by the last step, not uPlot's scale, which takes the change a microtask later:
+    // quick wheel steps each count.
+    const range: [number, number] = this.#view ?? [u.scales['x']?.min ?? 0, u.scales['x']?.max ?? 1];
+    const log = this.logX && this.#mode !== 'wall';
+    if (event.ctrlKey) {
+      const at = u.posToVal(event.clientX - u.over.getBoundingClientRect().left, 'x');
+      const [min, max] = zoomRange(range, at, event.deltaY > 0 ? 1.25 : 0.8, log);
+      this.setRange(min, max);
+      return;
+    }
+    const delta = sideways ? event.deltaX : event.deltaY;
+    const [min, max] = panRange(range, Math.sign(delta) * PAN_STEP, log);
+    this.setRange(min, max);
   };
 
   #scheduleRefine(): void {

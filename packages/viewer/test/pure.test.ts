@@ -5,9 +5,11 @@ import {
   chartCsv,
   dashboardLayout,
   formatValue,
+  panRange,
   runRows,
   timeWeightedEma,
   traceVertices,
+  zoomRange,
 } from '../src/index.js';
 
 function series(id: number, name: string, extra: Partial<ApiSeries> = {}): ApiSeries {
@@ -143,5 +145,18 @@ describe('CSV and formatting', () => {
     expect(formatValue(Number.NaN)).toBe('NaN');
     expect(formatValue(Number.POSITIVE_INFINITY)).toBe('+Inf');
     expect(formatValue(3e-7)).toBe('3e-7');
+  });
+});
+
+describe('zoom and pan', () => {
+  it('zooms around a point and pans by a share of the width, evenly in log space on a log axis', () => {
+    expect(zoomRange([0, 100], 20, 0.5)).toEqual([10, 60]);
+    expect(panRange([0, 100], 0.1)).toEqual([10, 110]);
+    const [a, b] = zoomRange([1, 10_000], 100, 0.5, true);
+    expect(a).toBeCloseTo(10, 9);
+    expect(b).toBeCloseTo(1000, 9);
+    const [c, d] = panRange([1, 100], 0.5, true);
+    expect(c).toBeCloseTo(10, 9);
+    expect(d).toBeCloseTo(1000, 9);
   });
 });

@@ -70,6 +70,32 @@ describe('<ts-chart> axes, readout, theme and export', () => {
     expect(value('b')).toBe('0.375');
   });
 
+  it('zooms around the cursor with ctrl + wheel, keeping the value under it in place', async () => {
+    const chart = mountChart();
+    const done = rendered(chart);
+    chart.data = [{ label: 'a', ...line(1001, (i) => i) }];
+    await done;
+    const u = chart.plot!;
+    const box = u.over.getBoundingClientRect();
+    const cssX = u.valToPos(250, 'x');
+    const wheel = () =>
+      u.over.dispatchEvent(
+        new WheelEvent('wheel', {
+          deltaY: -100,
+          ctrlKey: true,
+          clientX: box.left + cssX,
+          clientY: box.top + 10,
+          bubbles: true,
+          cancelable: true,
+        }),
+      );
+    wheel();
+    wheel();
+    const [min, max] = chart.range!;
+    expect(max - min).toBeCloseTo(1000 * 0.8 * 0.8, 3);
+    expect(u.valToPos(250, 'x')).toBeCloseTo(cssX, 3);
+  });
+
   it('applies the x scale of a Coflux group: units as the axis label, bounds as the range', async () => {
     const chart = mountChart();
     const done = rendered(chart);

@@ -54,6 +54,41 @@ describe('<ts-chart> against a real server', () => {
     expect(rows).toContain(`train/loss,${seeded.spikeStep},${seeded.spikeValue}`);
   });
 
+  it('pans with shift + wheel and reads the raw points that come into view', async () => {
+    const id = seeded.a['train/loss'] as number;
+    const chart = mountChart((el) => {
+      el.server = server;
+      el.series = String(id);
+      el.noLive = true;
+    });
+    await rendered(chart);
+    let done = rendered(chart);
+    chart.setRange(seeded.spikeStep - 150, seeded.spikeStep - 50);
+    await done;
+    expect(chart.exportCsv()).not.toContain(`train/loss,${seeded.spikeStep},`);
+    const over = chart.plot!.over;
+    const box = over.getBoundingClientRect();
+    for (let i = 0; i < 10; i++) {
+      done = rendered(chart);
+      over.dispatchEvent(
+        new WheelEvent('wheel', {
+          deltaY: 100,
+          shiftKey: true,
+          clientX: box.left + box.width / 2,
+          clientY: box.top + 10,
+          bubbles: true,
+          cancelable: true,
+        }),
+      );
+      await done;
+    }
+    // Ten steps of a tenth of the width: the view moved by one width, onto the spike.
+    expect(chart.range![0]).toBeCloseTo(seeded.spikeStep - 50, 6);
+    expect(chart.range![1]).toBeCloseTo(seeded.spikeStep + 50, 6);
+    expect(chart.resolution[String(id)]!).toBeLessThan(0);
+    expect(chart.exportCsv()).toContain(`train/loss,${seeded.spikeStep},${seeded.spikeValue}`);
+  });
+
   it('appends live points after an ingest without reading the history again', async () => {
     const id = seeded.b['live/metric'] as number;
     const chart = mountChart((el) => {
