@@ -61,13 +61,14 @@ async function rawIngestor(tmpDir: string, points: number): Promise<Timing> {
 
 /** ml-dash style: one `metrics.log({ step, train: { m0..m9 } })` per step, FIELDS points each. */
 async function metricsLog(experiment: Experiment, points: number): Promise<Timing> {
-  const train: Record<string, number> = {};
+  const names = Array.from({ length: FIELDS }, (_, f) => `m${f}`);
+  const train: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
   const record = { step: 0, train };
   const steps = points / FIELDS;
   const start = performance.now();
   for (let step = 0; step < steps; step++) {
     record.step = step;
-    for (let f = 0; f < FIELDS; f++) train[`m${f}`] = Math.sin(step * FIELDS + f);
+    for (let f = 0; f < FIELDS; f++) train[names[f] as string] = Math.sin(step * FIELDS + f);
     experiment.metrics.log(record);
   }
   experiment.metrics.flush();

@@ -53,8 +53,10 @@ export interface ReadResult {
 class MetricsState {
   readonly root = new NameNode('');
   readonly pending: PendingRecord;
+  /** Scratch space of `log`: the fields of the call being checked (`count` of them). */
   readonly nodes: NameNode[] = [];
   readonly values: number[] = [];
+  count = 0;
   readonly loggers = new Map<string, MetricLogger>();
   constructor(readonly host: MetricsHost) {
     this.pending = new PendingRecord(host, this.root, (node) => {
@@ -93,10 +95,9 @@ export class MetricLogger {
   log(record: LogRecord): this {
     const state = this.#state;
     state.host.assertOpen();
-    state.nodes.length = 0;
-    state.values.length = 0;
-    collect(this.#node, record, state.nodes, state.values);
-    state.pending.add(state.nodes, state.values, state.nodes.length);
+    state.count = 0;
+    collect(this.#node, record, state);
+    state.pending.add(state.nodes, state.values, state.count);
     return this;
   }
 
@@ -190,7 +191,11 @@ export class MetricLogger {
   }
 }
 
-function collect(node: NameNode, record: LogRecord, nodes: NameNode[], values: number[]): void {
+function collect(
+  node: NameNode,
+  record: LogRecord,
+  into: { nodes: NameNode[]; values: number[]; count: number },
+): void {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     checkValue(node.name || 'metrics.log', record);
     throw new InvalidNameError('metrics.log takes an object of numbers.', node.name);
@@ -200,10 +205,10 @@ function collect(node: NameNode, record: LogRecord, nodes: NameNode[], values: n
     if (value === undefined) continue;
     const child = node.child(key);
     if (typeof value === 'number') {
-      nodes.push(child);
-      values.push(value);
+      into.nodes[into.count] = child;
+      into.values[into.count++] = value;
     } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      collect(child, value, nodes, values);
+      collect(child, value, into);
     } else {
       checkValue(child.name, value);
     }

@@ -15,8 +15,10 @@ export class PendingRecord {
   readonly #step: NameNode;
   readonly #epoch: NameNode;
   #serial = 1;
-  #nodes: NameNode[] = [];
-  #values: number[] = [];
+  // Grown, never shrunk: `#size` says how many entries are live (no array resize per record).
+  readonly #nodes: NameNode[] = [];
+  readonly #values: number[] = [];
+  #size = 0;
 
   constructor(host: { readonly writer: PointWriter }, root: NameNode, define: (node: NameNode) => number) {
     this.#host = host;
@@ -27,7 +29,7 @@ export class PendingRecord {
 
   /** Number of values waiting. */
   get size(): number {
-    return this.#nodes.length;
+    return this.#size;
   }
 
   /** Adds checked values (nodes and values aligned); a name logged twice commits first. */
@@ -36,21 +38,21 @@ export class PendingRecord {
       const node = nodes[i] as NameNode;
       if (node.mark === this.#serial) this.commit();
       node.mark = this.#serial;
-      this.#nodes.push(node);
-      this.#values.push(values[i] as number);
+      this.#nodes[this.#size] = node;
+      this.#values[this.#size++] = values[i] as number;
     }
   }
 
   /** Writes the record gathered so far as points with a shared wall time and x. */
   commit(): void {
     const nodes = this.#nodes;
-    const n = nodes.length;
+    const n = this.#size;
     if (n === 0) return;
     const serial = this.#serial++;
     const xNode = this.#step.mark === serial ? this.#step : this.#epoch.mark === serial ? this.#epoch : null;
     let x = Number.NaN;
     if (xNode) {
-      x = this.#values[nodes.indexOf(xNode)] as number;
+      for (let i = 0; i < n; i++) if (nodes[i] === xNode) x = this.#values[i] as number;
       if (!Number.isFinite(x)) {
         this.#clear();
         throw new InvalidValueError(`${xNode.name} = ${x} cannot be the record's x; it must be a finite number.`, x);
@@ -68,7 +70,6 @@ export class PendingRecord {
   }
 
   #clear(): void {
-    this.#nodes.length = 0;
-    this.#values.length = 0;
+    this.#size = 0;
   }
 }
