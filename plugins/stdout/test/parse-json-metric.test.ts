@@ -18,6 +18,31 @@ describe('FloydHub JSON metric lines', () => {
     ]);
   });
 
+  it('reads a metric printed again on every line the same as its first line, for many metrics', () => {
+    // Heads of recent lines are held to skip re-reading the name; 300 names share 64 slots.
+    const names = Array.from({ length: 300 }, (_, k) => `m${k % 7}/${'x'.repeat(k % 13)}${k}`);
+    const lines: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (const [k, name] of names.entries()) lines.push(`{"metric": "${name}", "value": ${round}.5, "step": ${k}}`);
+    }
+    // A held head followed by something else: a bad value, a cut line, a longer name.
+    lines.push(
+      '{"metric": "m0/0", "value": "high"}',
+      '{"metric": "m0/0", "value": ',
+      '{"metric": "m0/0x", "value": 7}',
+    );
+    const { sink, parser } = parseAll(`${lines.join('\n')}\n`, {}, 97);
+    expect(sink.points).toHaveLength(901);
+    expect(sink.series(names[1] as string)).toEqual([
+      [1, 0.5],
+      [1, 1.5],
+      [1, 2.5],
+    ]);
+    expect(sink.series('m0/0x')).toEqual([[Number.NaN, 7]]);
+    expect(parser.stats().rejected).toEqual({ non_numeric_value: 1 });
+    expect(sink.lines).toHaveLength(lines.length);
+  });
+
   it('takes x from step, at or epoch (in that order) and time from timestamp', () => {
     const { sink } = parseAll(
       [
