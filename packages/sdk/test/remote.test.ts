@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createKey } from '@trainscope/server';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Experiment, Metric, MetricGroup, progress } from '../src/index.js';
 import { dropProxy } from './helpers/drop-proxy.js';
@@ -65,6 +66,18 @@ describe('remote mode against a real server on loopback', () => {
     expect(stored.series.get('coflux/loss')?.series).toMatchObject({ group: 'training', xScale: { units: 'epoch' } });
     expect(stored.series.get('progress')?.value).toEqual([0, 0.5, 1]);
     expect(warnings).toEqual([]);
+  });
+
+  test('an API key is sent with every request; without one the server refuses to open the run', async () => {
+    const storeDir = dir();
+    const { key } = createKey(storeDir, 'sdk-test');
+    const served = await serve(storeDir);
+    await expect(new Experiment({ url: served.url, env: {} }).open()).rejects.toMatchObject({ status: 401 });
+    const experiment = await new Experiment({ url: served.url, env: { TRAINSCOPE_API_KEY: key } }).open();
+    experiment.metrics('m').append({ value: 1 });
+    expect(await experiment.metrics('m').read()).toMatchObject({ count: 1 });
+    expect(await experiment.close()).toMatchObject({ status: 'completed', undelivered: 0 });
+    await served.close();
   });
 
   test('localPath of a store a live server owns writes through that server', async () => {
