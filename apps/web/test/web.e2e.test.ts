@@ -71,21 +71,19 @@ async function signedIn(hash: string): Promise<Page> {
   return page;
 }
 
-/** Points held by the dashboard chart drawing a series, once it has drawn. */
-function chartPoints(page: Page, seriesId: number): Promise<number | null> {
-  return page.evaluate((id) => {
-    const roots: ParentNode[] = [document];
-    for (let i = 0; i < roots.length; i++) {
-      for (const el of (roots[i] as ParentNode).querySelectorAll('*')) {
-        if (el.shadowRoot) roots.push(el.shadowRoot);
-        const chart = el as Element & { plot?: unknown; pointCounts?: Record<string, number> };
-        if (el.tagName === 'TS-CHART' && chart.plot && chart.pointCounts?.[String(id)] !== undefined) {
-          return chart.pointCounts[String(id)] as number;
-        }
-      }
-    }
-    return null;
-  }, seriesId);
+/** Waits until the run dashboard's chart of a series has drawn `n` points. */
+async function dashboardDrew(page: Page, seriesId: number, n: number): Promise<void> {
+  await page.waitForFunction(
+    ([id, count]) => {
+      const d = document.querySelector('ts-run-dashboard');
+      const charts = [...(d?.shadowRoot?.querySelectorAll('ts-chart') ?? [])] as (Element & {
+        plot: unknown;
+        pointCounts: Record<string, number>;
+      })[];
+      return charts.some((c) => c.plot && c.pointCounts[String(id)] === count);
+    },
+    [seriesId, n] as const,
+  );
 }
 
 describe('apps/web served with its API on one origin', () => {
@@ -131,17 +129,7 @@ describe('apps/web served with its API on one origin', () => {
     await page.getByRole('link', { name: seeded.done.name }).click();
     expect(new URL(page.url()).hash).toBe(`#/run/${seeded.done.id}`);
     await expect(page.locator('ts-run-dashboard h2').textContent()).resolves.toBe(seeded.done.name);
-    await page.waitForFunction(
-      ([id, n]) => {
-        const d = document.querySelector('ts-run-dashboard');
-        const charts = [...(d?.shadowRoot?.querySelectorAll('ts-chart') ?? [])] as (Element & {
-          plot: unknown;
-          pointCounts: Record<string, number>;
-        })[];
-        return charts.some((c) => c.plot && c.pointCounts[String(id)] === n);
-      },
-      [seeded.done.loss, seeded.done.points] as const,
-    );
+    await dashboardDrew(page, seeded.done.loss, seeded.done.points);
     await page.screenshot({ path: join(artifacts, 'run-dashboard.png') });
     // The theme selector turns every component dark.
     await page.selectOption('#theme', 'dark');
@@ -156,11 +144,7 @@ describe('apps/web served with its API on one origin', () => {
 
   it('follows a running run live over the WebSocket of the same origin', async () => {
     const page = await signedIn(`#/run/${seeded.running.id}`);
-    await page.waitForFunction(() => document.querySelector('ts-run-dashboard')?.shadowRoot?.querySelector('ts-chart'));
-    for (let i = 0; i < 200 && (await chartPoints(page, seeded.running.loss)) !== seeded.running.points; i++) {
-      await page.waitForTimeout(50);
-    }
-    expect(await chartPoints(page, seeded.running.loss)).toBe(seeded.running.points);
+    await dashboardDrew(page, seeded.running.loss, seeded.running.points);
     const n = 25;
     const x = Float64Array.from({ length: n }, (_, i) => seeded.running.points + i);
     store.ingestor.ingest({
@@ -170,10 +154,7 @@ describe('apps/web served with its API on one origin', () => {
       time: Float64Array.from(x, () => Date.now()),
       value: Float64Array.from(x, () => 0.05),
     });
-    for (let i = 0; i < 200 && (await chartPoints(page, seeded.running.loss)) !== seeded.running.points + n; i++) {
-      await page.waitForTimeout(50);
-    }
-    expect(await chartPoints(page, seeded.running.loss)).toBe(seeded.running.points + n);
+    await dashboardDrew(page, seeded.running.loss, seeded.running.points + n);
   });
 });
 
@@ -184,16 +165,6 @@ describe('apps/web served from another origin', () => {
     await page.locator('ts-run-table tbody tr').nth(1).waitFor();
     expect(page.url()).toContain('server=');
     await page.getByRole('link', { name: seeded.done.name }).click();
-    await page.waitForFunction(
-      ([id, n]) => {
-        const d = document.querySelector('ts-run-dashboard');
-        const charts = [...(d?.shadowRoot?.querySelectorAll('ts-chart') ?? [])] as (Element & {
-          plot: unknown;
-          pointCounts: Record<string, number>;
-        })[];
-        return charts.some((c) => c.plot && c.pointCounts[String(id)] === n);
-      },
-      [seeded.done.loss, seeded.done.points] as const,
-    );
+    await dashboardDrew(page, seeded.done.loss, seeded.done.points);
   });
 });

@@ -1,5 +1,24 @@
 import { css } from 'lit';
 
+/** The dark theme's defaults, for `theme="dark"` and for pages that prefer dark. */
+const dark = css`
+  --_bg: var(--ts-bg, #0d1117);
+  --_fg: var(--ts-fg, #e6edf3);
+  --_muted: var(--ts-muted, #8d96a0);
+  --_border: var(--ts-border, #30363d);
+  --_grid: var(--ts-grid, rgba(255, 255, 255, 0.1));
+  --_accent: var(--ts-accent, #4493f8);
+  --_nan: var(--ts-nan-color, #ff7b72);
+  --_s1: var(--ts-series-1, #4493f8);
+  --_s2: var(--ts-series-2, #ff7b72);
+  --_s3: var(--ts-series-3, #3fb950);
+  --_s4: var(--ts-series-4, #a371f7);
+  --_s5: var(--ts-series-5, #f0883e);
+  --_s6: var(--ts-series-6, #39c5cf);
+  --_s7: var(--ts-series-7, #db61a2);
+  --_s8: var(--ts-series-8, #9198a1);
+`;
+
 /**
  * Theme of every component, as CSS custom properties. Light by default; dark with
  * `theme="dark"` on the element, or when the page prefers dark and no `theme="light"` is set.
@@ -31,39 +50,11 @@ export const themeStyles = css`
     font-size: 13px;
   }
   :host([theme='dark']) {
-    --_bg: var(--ts-bg, #0d1117);
-    --_fg: var(--ts-fg, #e6edf3);
-    --_muted: var(--ts-muted, #8d96a0);
-    --_border: var(--ts-border, #30363d);
-    --_grid: var(--ts-grid, rgba(255, 255, 255, 0.1));
-    --_accent: var(--ts-accent, #4493f8);
-    --_nan: var(--ts-nan-color, #ff7b72);
-    --_s1: var(--ts-series-1, #4493f8);
-    --_s2: var(--ts-series-2, #ff7b72);
-    --_s3: var(--ts-series-3, #3fb950);
-    --_s4: var(--ts-series-4, #a371f7);
-    --_s5: var(--ts-series-5, #f0883e);
-    --_s6: var(--ts-series-6, #39c5cf);
-    --_s7: var(--ts-series-7, #db61a2);
-    --_s8: var(--ts-series-8, #9198a1);
+    ${dark}
   }
   @media (prefers-color-scheme: dark) {
     :host(:not([theme='light'])) {
-      --_bg: var(--ts-bg, #0d1117);
-      --_fg: var(--ts-fg, #e6edf3);
-      --_muted: var(--ts-muted, #8d96a0);
-      --_border: var(--ts-border, #30363d);
-      --_grid: var(--ts-grid, rgba(255, 255, 255, 0.1));
-      --_accent: var(--ts-accent, #4493f8);
-      --_nan: var(--ts-nan-color, #ff7b72);
-      --_s1: var(--ts-series-1, #4493f8);
-      --_s2: var(--ts-series-2, #ff7b72);
-      --_s3: var(--ts-series-3, #3fb950);
-      --_s4: var(--ts-series-4, #a371f7);
-      --_s5: var(--ts-series-5, #f0883e);
-      --_s6: var(--ts-series-6, #39c5cf);
-      --_s7: var(--ts-series-7, #db61a2);
-      --_s8: var(--ts-series-8, #9198a1);
+      ${dark}
     }
   }
 `;
