@@ -55,3 +55,8 @@ export function resolveTarget(options: ExperimentOptions): Target {
   }
   return { kind: 'local', dir: resolveStoreDir(options.localPath, env), runId: options.runId };
 }
+
+/** The warning sink of an experiment: `onWarning`, else `process.emitWarning`. */
+export function warnOf(options: ExperimentOptions): (message: string) => void {
+  return options.onWarning ?? ((message) => process.emitWarning(message, 'TrainscopeWarning'));
+}

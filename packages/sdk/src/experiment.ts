@@ -1,13 +1,14 @@
 import type { JsonValue, Run, RunStatus, SeriesDef } from '@trainscope/core';
 import { noteClosed, noteOpened, withCurrent } from './current.js';
 import { ExperimentStateError } from './errors.js';
-import { type ExperimentOptions, resolveTarget } from './experiment-options.js';
+import { type ExperimentOptions, resolveTarget, warnOf } from './experiment-options.js';
 import { Metric, type MetricOptions } from './metric.js';
 import type { MetricHost } from './metric-host.js';
 import { flattenParams, METRIC_LABEL } from './metric-records.js';
 import { createMetrics, type Metrics, type MetricsHost } from './metrics-api.js';
 import { openSink } from './open-sink.js';
 import { PointWriter } from './point-writer.js';
+import { Refusals } from './refusals.js';
 import type { DeliveryReport, RunSink } from './run-sink.js';
 
 /** Options of `experiment.log`. */
@@ -29,6 +30,8 @@ export interface CloseOptions {
 /** What `close()` reports. */
 export interface CloseReport extends DeliveryReport {
   runId: string;
+  /** Calls refused during the run, by error code. */
+  refused: Record<string, number>;
   /** Status recorded, or null when the experiment left the status to the run's owner. */
   status: RunStatus | null;
 }
@@ -60,6 +63,7 @@ export class Experiment {
   #failed = false;
   #markStatus = true;
   readonly #firstIndex = new Map<string, number>();
+  readonly #refusals = new Refusals();
   #closing: Promise<CloseReport> | undefined;
   #handles: { sink: RunSink; writer: PointWriter; run: Run } | undefined;
 
@@ -77,6 +81,7 @@ export class Experiment {
         return self.#open().writer;
       },
       throttle: options.throttle === undefined ? 10 : options.throttle,
+      refusals: this.#refusals,
       defineSeries: (def: SeriesDef) => this.#open().sink.series(def),
     };
     const metricsHost: MetricsHost = {
@@ -88,6 +93,7 @@ export class Experiment {
       },
       defineSeries: (def) => this.#open().sink.series(def),
       firstIndex: (metric) => this.#firstIndex.get(metric) ?? 0,
+      refusals: this.#refusals,
       assertOpen: () => void this.#open(),
       flush: () => this.flush(),
     };
@@ -109,6 +115,11 @@ export class Experiment {
   /** Id of the run recorded into. */
   get runId(): string {
     return this.runInfo.id;
+  }
+
+  /** Calls refused so far (they threw and wrote nothing), by error code: `{ invalid_value: 3 }`. */
+  refusals(): Record<string, number> {
+    return this.#refusals.get();
   }
 
   /** 'local' (the store itself) or 'remote' (through a server). */
@@ -236,8 +247,14 @@ export class Experiment {
       noteClosed(this.host);
       report = await sink.close();
     }
+    if (this.#refusals.total > 0) {
+      const refused = Object.entries(this.#refusals.get()).map(([code, n]) => `${code}: ${n}`);
+      warnOf(this.options)(
+        `trainscope: ${this.#refusals.total} calls of run ${sink.run.id} were refused (${refused.join(', ')}).`,
+      );
+    }
     if (commitError) throw commitError;
-    return { ...report, runId: sink.run.id, status: this.#markStatus ? status : null };
+    return { ...report, runId: sink.run.id, status: this.#markStatus ? status : null, refused: this.#refusals.get() };
   }
 
   #open(): { sink: RunSink; writer: PointWriter; run: Run } {

@@ -5,7 +5,7 @@ import type { MetricGroup, MetricScale } from './metric-axes.js';
 import type { MetricHost } from './metric-host.js';
 import type { Deferred, PointWriter } from './point-writer.js';
 import { Throttle } from './throttle.js';
-import { checkAt, checkValue } from './values.js';
+import { checkAt, valueError } from './values.js';
 
 /** Options of `new Metric(name, options)`. */
 export interface MetricOptions {
@@ -69,15 +69,15 @@ export class Metric implements Deferred {
 
   /** Records a value; x is `at`, else seconds since the run started. Throws `InvalidValueError` for a non-number or a non-finite `at`. */
   record(value: number, options?: RecordOptions): void {
-    if (typeof value !== 'number') checkValue(this.name, value);
     let writer = this.#writer;
     if (writer === undefined || (this.#host as MetricHost).closed) writer = this.#bind();
+    if (typeof value !== 'number') throw this.#refused(valueError(this.name, value));
     const time = Date.now();
     const at = options?.at;
     let x: number;
     if (at === undefined) x = (time - this.#startedAt) / 1000;
     else if (typeof at === 'number' && at - at === 0) x = at;
-    else x = checkAt(this.name, at);
+    else x = this.#at(at);
     const throttle = this.#throttle;
     if (throttle === null) {
       writer.push(this.#id, value, time, x);
@@ -102,6 +102,18 @@ export class Metric implements Deferred {
     writer.push(this.#id, throttle.value, throttle.time, throttle.x);
     throttle.holding = false;
     return false;
+  }
+
+  #at(at: unknown): number {
+    try {
+      return checkAt(this.name, at);
+    } catch (error) {
+      throw this.#refused(error);
+    }
+  }
+
+  #refused<E>(error: E): E {
+    return this.#host ? this.#host.refusals.count(error) : error;
   }
 
   #bind(): PointWriter {

@@ -12,6 +12,7 @@ import {
 import { NameNode } from './name-node.js';
 import { PendingRecord } from './pending-record.js';
 import type { PointWriter } from './point-writer.js';
+import type { Refusals } from './refusals.js';
 import type { RunSink } from './run-sink.js';
 import { SummaryCache } from './summary-cache.js';
 import { checkValue } from './values.js';
@@ -30,6 +31,8 @@ export interface MetricsHost {
   firstIndex(metric: string): number;
   /** Throws unless the experiment is open. */
   assertOpen(): void;
+  /** Where refused calls are counted. */
+  readonly refusals: Refusals;
   /** Hands everything over and waits until it is stored. */
   flush(): Promise<void>;
 }
@@ -96,14 +99,22 @@ export class MetricLogger {
     const state = this.#state;
     state.host.assertOpen();
     state.count = 0;
-    collect(this.#node, record, state);
-    state.pending.add(state.nodes, state.values, state.count);
+    try {
+      collect(this.#node, record, state);
+      state.pending.add(state.nodes, state.values, state.count);
+    } catch (error) {
+      throw state.host.refusals.count(error);
+    }
     return this;
   }
 
   /** Writes the record built by `log` calls (one wall time, one x: its `step`, else `epoch`). */
   flush(): this {
-    this.#state.pending.commit();
+    try {
+      this.#state.pending.commit();
+    } catch (error) {
+      throw this.#state.host.refusals.count(error);
+    }
     return this;
   }
 
@@ -151,15 +162,20 @@ export class MetricLogger {
 
   /** ml-dash's summary cache of this metric. */
   get summaryCache(): SummaryCache {
-    this.#summary ??= new SummaryCache(this.name, (data) => this.append(data));
+    this.#summary ??= new SummaryCache(this.name, (data) => this.append(data), this.#state.host.refusals);
     return this.#summary;
   }
 
   #fields_(data: MetricData): [string, number][] {
-    this.#state.host.assertOpen();
-    if (!this.name)
-      throw new InvalidNameError('append needs a metric name: experiment.metrics("loss").append(...)', '');
-    return recordFields(this.name, data);
+    const { host } = this.#state;
+    host.assertOpen();
+    try {
+      if (!this.name)
+        throw new InvalidNameError('append needs a metric name: experiment.metrics("loss").append(...)', '');
+      return recordFields(this.name, data);
+    } catch (error) {
+      throw host.refusals.count(error);
+    }
   }
 
   #nextIndex(): number {
@@ -233,10 +249,14 @@ export function createMetrics(host: MetricsHost): Metrics {
   const metrics = ((name: string): MetricLogger => {
     let logger = state.loggers.get(name);
     if (!logger) {
-      if (typeof name !== 'string' || name.length === 0) {
-        throw new InvalidNameError('A metric name must be a non-empty string.', String(name));
+      try {
+        if (typeof name !== 'string' || name.length === 0) {
+          throw new InvalidNameError('A metric name must be a non-empty string.', String(name));
+        }
+        logger = new MetricLogger(state, validateSeriesName(name));
+      } catch (error) {
+        throw host.refusals.count(error);
       }
-      logger = new MetricLogger(state, validateSeriesName(name));
       state.loggers.set(name, logger);
     }
     return logger;

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { TrainscopeClient } from '@trainscope/client';
 import { type JsonValue, processAlive, readOwner, Store, StoreLockedError } from '@trainscope/core';
-import type { ExperimentOptions, Target } from './experiment-options.js';
+import { type ExperimentOptions, type Target, warnOf } from './experiment-options.js';
 import { localSink } from './local-sink.js';
 import { flattenParams } from './metric-records.js';
 import { remoteSink } from './remote-sink.js';
@@ -63,6 +63,6 @@ async function openRemote(
     bufferPoints: options.bufferPoints ?? 1_000_000,
     intervalMs: options.flushIntervalMs ?? 200,
     closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
-    warn: options.onWarning ?? ((message) => process.emitWarning(message, 'TrainscopeWarning')),
+    warn: warnOf(options),
   });
 }

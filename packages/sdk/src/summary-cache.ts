@@ -1,4 +1,5 @@
 import type { MetricData } from './metric-records.js';
+import type { Refusals } from './refusals.js';
 import { checkValue } from './values.js';
 
 /** Statistics of the values stored under one key, as ml-dash's summary cache writes them. */
@@ -42,15 +43,25 @@ export class SummaryCache {
   readonly #values = new Map<string, number[]>();
   readonly #meta = new Map<string, number>();
 
-  constructor(metric: string, append: (data: MetricData) => unknown) {
+  readonly #refusals: Refusals | undefined;
+
+  constructor(metric: string, append: (data: MetricData) => unknown, refusals?: Refusals) {
     this.#metric = metric;
     this.#append = append;
+    this.#refusals = refusals;
+  }
+
+  #checked(values: Record<string, number>): (readonly [string, number])[] {
+    try {
+      return Object.entries(values).map(([k, v]) => [k, checkValue(`${this.#metric}.${k}`, v)] as const);
+    } catch (error) {
+      throw this.#refusals ? this.#refusals.count(error) : error;
+    }
   }
 
   /** Keeps values for the next summary (nothing is written yet). */
   store(values: Record<string, number>): void {
-    const checked = Object.entries(values).map(([k, v]) => [k, checkValue(`${this.#metric}.${k}`, v)] as const);
-    for (const [key, value] of checked) {
+    for (const [key, value] of this.#checked(values)) {
       let list = this.#values.get(key);
       if (!list) {
         list = [];
@@ -62,8 +73,7 @@ export class SummaryCache {
 
   /** Sets values written as they are with the next summary. */
   set(values: Record<string, number>): void {
-    const checked = Object.entries(values).map(([k, v]) => [k, checkValue(`${this.#metric}.${k}`, v)] as const);
-    for (const [key, value] of checked) this.#meta.set(key, value);
+    for (const [key, value] of this.#checked(values)) this.#meta.set(key, value);
   }
 
   /** The values stored under a key (the last `limit` of them), without removing them. */

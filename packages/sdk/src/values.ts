@@ -15,7 +15,12 @@ function describe(value: unknown): string {
  */
 export function checkValue(name: string, value: unknown): number {
   if (typeof value === 'number') return value;
-  throw new InvalidValueError(
+  throw valueError(name, value);
+}
+
+/** The error for a value that is not a number. */
+export function valueError(name: string, value: unknown): InvalidValueError {
+  return new InvalidValueError(
     `Metric "${name}" got ${describe(value)}; values must be numbers (NaN and Infinity are kept as such).`,
     value,
   );

@@ -86,14 +86,14 @@ describe('Coflux Metric, MetricGroup, MetricScale, progress (local store)', () =
     expect(() => orphan.record(1)).toThrow(expect.objectContaining({ code: 'no_experiment' }));
     expect(() => new Metric('')).toThrow(expect.objectContaining({ code: 'invalid_name' }));
     expect(() => new Metric('a', { throttle: 0 })).toThrow(expect.objectContaining({ code: 'invalid_option' }));
-    const experiment = await new Experiment({ localPath: dir() }).open();
+    const experiment = await new Experiment({ localPath: dir(), onWarning: () => {} }).open();
     const m = experiment.metric('m', { throttle: null });
     expect(() => m.record('1' as unknown as number)).toThrow(InvalidValueError);
     expect(() => m.record(1, { at: Number.NaN })).toThrow(/at must be a finite number/);
     expect(() => m.record(1, { at: Number.POSITIVE_INFINITY })).toThrow(InvalidValueError);
     m.record(Number.NaN, { at: 1 }); // NaN values are kept
     orphan.record(2); // the last opened experiment
-    await experiment.close();
+    expect((await experiment.close()).refused).toEqual({ invalid_value: 3 });
   });
 
   test('progress over arrays (fraction done), generators (count) and async iterables; the final value is written', async () => {

@@ -86,7 +86,7 @@ describe('experiment lifecycle, params and log (local store)', () => {
     await experiment.open();
     await expect(experiment.open()).rejects.toThrow(/already opened/);
     const report = await experiment.close({ status: 'stopped' });
-    expect(report).toEqual({ runId: experiment.runId, status: 'stopped', undelivered: 0, keptAt: null });
+    expect(report).toEqual({ runId: experiment.runId, status: 'stopped', undelivered: 0, keptAt: null, refused: {} });
     expect(await experiment.close()).toBe(report);
     expect(() => experiment.metrics('a').append({ value: 1 })).toThrow(/closed/);
 

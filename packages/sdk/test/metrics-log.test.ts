@@ -67,9 +67,10 @@ describe('ml-dash metrics.log (local store)', () => {
     expect(stored.series.get('train/acc')?.time).toEqual([stored.series.get('loss')?.time[0]]);
   });
 
-  test('refuses non-numeric values, empty keys and a non-finite step, naming the metric; the experiment keeps working', async () => {
+  test('refuses non-numeric values, empty keys and a non-finite step, naming the metric, counts each refusal by code; the experiment keeps working', async () => {
     const localPath = dir();
-    const experiment = await new Experiment({ localPath }).open();
+    const warnings: string[] = [];
+    const experiment = await new Experiment({ localPath, onWarning: (m) => warnings.push(m) }).open();
     const bad = experiment.metrics as unknown as { log(r: unknown): unknown };
     expect(() => bad.log({ train: { loss: '0.5' } })).toThrow(InvalidValueError);
     expect(() => bad.log({ train: { loss: '0.5' } })).toThrow(/train\/loss.*string "0\.5"/);
@@ -81,8 +82,10 @@ describe('ml-dash metrics.log (local store)', () => {
       expect.objectContaining({ code: 'invalid_value' }),
     );
     experiment.metrics.log({ step: 1, loss: 1 }).flush();
+    expect(experiment.refusals()).toEqual({ invalid_value: 4, invalid_name: 3 });
     const { runId } = experiment;
-    await experiment.close();
+    expect((await experiment.close()).refused).toEqual({ invalid_value: 4, invalid_name: 3 });
+    expect(warnings).toEqual([`trainscope: 7 calls of run ${runId} were refused (invalid_value: 4, invalid_name: 3).`]);
     const stored = await readBack(localPath, runId);
     expect(stored.series.get('loss')).toMatchObject({ x: [1], value: [1] });
     expect(stored.series.has('train/loss')).toBe(false);
