@@ -1,5 +1,5 @@
 import { InvalidNameError, type JsonValue } from '@trainscope/core';
-import { checkValue } from './values.js';
+import { checkValue, isGroup, recordError } from './values.js';
 
 /** An ml-dash record: numbers, possibly in nested groups. */
 export interface MetricData {
@@ -16,12 +16,10 @@ export const FIELD_LABEL = 'mldash.field';
  * anything that is not a number or a group with `InvalidValueError`.
  */
 export function recordFields(metric: string, data: unknown): [string, number][] {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new InvalidNameError(`Metric "${metric}": a record must be an object of numbers.`, metric);
-  }
+  if (!isGroup(data)) throw recordError(metric, data);
   const out: [string, number][] = [];
   const visit = (path: string, value: unknown) => {
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    if (isGroup(value)) {
       for (const key in value as Record<string, unknown>) {
         if (key.length === 0 || key.includes('/')) {
           throw new InvalidNameError(`Metric "${metric}": record key "${key}" must be non-empty and hold no "/".`, key);

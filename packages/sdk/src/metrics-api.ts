@@ -15,7 +15,7 @@ import type { PointWriter } from './point-writer.js';
 import type { Refusals } from './refusals.js';
 import type { RunSink } from './run-sink.js';
 import { SummaryCache } from './summary-cache.js';
-import { checkValue } from './values.js';
+import { checkValue, isGroup, recordError } from './values.js';
 
 /** A record for `metrics.log`: numbers, nested groups become `group/name`. */
 export interface LogRecord {
@@ -212,10 +212,7 @@ function collect(
   record: LogRecord,
   into: { nodes: NameNode[]; values: number[]; count: number },
 ): void {
-  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-    checkValue(node.name || 'metrics.log', record);
-    throw new InvalidNameError('metrics.log takes an object of numbers.', node.name);
-  }
+  if (!isGroup(record)) throw recordError(node.name || 'metrics.log', record);
   for (const key in record) {
     const value = record[key];
     if (value === undefined) continue;
@@ -223,8 +220,8 @@ function collect(
     if (typeof value === 'number') {
       into.nodes[into.count] = child;
       into.values[into.count++] = value;
-    } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      collect(child, value, into);
+    } else if (isGroup(value)) {
+      collect(child, value as LogRecord, into);
     } else {
       checkValue(child.name, value);
     }

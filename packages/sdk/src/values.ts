@@ -6,6 +6,10 @@ function describe(value: unknown): string {
   if (typeof value === 'string')
     return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
   if (typeof value === 'bigint') return `the bigint ${value}n`;
+  if (ArrayBuffer.isView(value)) return `binary data (${value.constructor.name}); log numbers, not buffers`;
+  if (Array.isArray(value)) return 'an array; log one number per field (appendBatch takes a list of records)';
+  if (value !== null && typeof value === 'object' && value.constructor !== Object)
+    return `a ${value.constructor?.name ?? 'object'}`;
   return `a ${typeof value}`;
 }
 
@@ -32,5 +36,23 @@ export function checkAt(name: string, at: unknown): number {
   throw new InvalidValueError(
     `Metric "${name}" got at = ${typeof at === 'number' ? String(at) : describe(at)}; at must be a finite number (a step, epoch or other x value).`,
     at,
+  );
+}
+
+/**
+ * True for a plain object (a group of fields); false for arrays, typed arrays and Buffers, Maps,
+ * Dates and other class instances, which are refused rather than walked key by key.
+ */
+export function isGroup(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The error for a record that is not a plain object of numbers. */
+export function recordError(name: string, record: unknown): InvalidValueError {
+  return new InvalidValueError(
+    `Metric "${name}" got ${describe(record)} as a record; a record is a plain object of numbers.`,
+    record,
   );
 }

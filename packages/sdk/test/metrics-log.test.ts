@@ -67,7 +67,7 @@ describe('ml-dash metrics.log (local store)', () => {
     expect(stored.series.get('train/acc')?.time).toEqual([stored.series.get('loss')?.time[0]]);
   });
 
-  test('refuses non-numeric values, empty keys and a non-finite step, naming the metric, counts each refusal by code; the experiment keeps working', async () => {
+  test('refuses non-numeric values, binary data, arrays, oversized and empty keys and a non-finite step, naming the metric, counts each refusal by code; the experiment keeps working', async () => {
     const localPath = dir();
     const warnings: string[] = [];
     const experiment = await new Experiment({ localPath, onWarning: (m) => warnings.push(m) }).open();
@@ -78,14 +78,23 @@ describe('ml-dash metrics.log (local store)', () => {
     expect(() => bad.log({ '': 1 })).toThrow(expect.objectContaining({ code: 'invalid_name' }));
     expect(() => experiment.metrics('')).toThrow(expect.objectContaining({ code: 'invalid_name' }));
     expect(() => experiment.metrics('a//b')).toThrow(/empty segment/);
+    expect(() => bad.log(Buffer.from('loss=1'))).toThrow(/binary data \(Buffer\)/);
+    expect(() => bad.log({ train: new Float64Array(3) })).toThrow(/binary data \(Float64Array\)/);
+    expect(() => bad.log({ train: [1, 2] })).toThrow(/an array/);
+    expect(() => bad.log({ when: new Date() })).toThrow(/a Date/);
+    expect(() => bad.log(42)).toThrow(/as a record/);
+    expect(() => experiment.metrics('m').append(new Map() as never)).toThrow(/a Map as a record/);
+    expect(() => experiment.metrics.log({ [`${'x'.repeat(600)}`]: 1 })).toThrow(/600 characters/);
     expect(() => experiment.metrics.log({ step: Number.POSITIVE_INFINITY, loss: 1 }).flush()).toThrow(
       expect.objectContaining({ code: 'invalid_value' }),
     );
     experiment.metrics.log({ step: 1, loss: 1 }).flush();
-    expect(experiment.refusals()).toEqual({ invalid_value: 4, invalid_name: 3 });
+    expect(experiment.refusals()).toEqual({ invalid_value: 10, invalid_name: 4 });
     const { runId } = experiment;
-    expect((await experiment.close()).refused).toEqual({ invalid_value: 4, invalid_name: 3 });
-    expect(warnings).toEqual([`trainscope: 7 calls of run ${runId} were refused (invalid_value: 4, invalid_name: 3).`]);
+    expect((await experiment.close()).refused).toEqual({ invalid_value: 10, invalid_name: 4 });
+    expect(warnings).toEqual([
+      `trainscope: 14 calls of run ${runId} were refused (invalid_value: 10, invalid_name: 4).`,
+    ]);
     const stored = await readBack(localPath, runId);
     expect(stored.series.get('loss')).toMatchObject({ x: [1], value: [1] });
     expect(stored.series.has('train/loss')).toBe(false);
