@@ -1,5 +1,6 @@
 import { ApiRequestError, type ApiRun, type ApiSeries, type TrainscopeClient } from '@trainscope/client';
 import type { LogInput, PointBatch, Run, SeriesDef } from '@trainscope/core';
+import { tableFromArrays } from 'apache-arrow';
 import { ChunkNumberer } from './chunk.js';
 import { OutageBuffer } from './outage-buffer.js';
 import type { DeliveryReport, RunSink, SinkSeries } from './run-sink.js';
@@ -102,15 +103,17 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
     const chunk = buffer.peek();
     if (!chunk) return false;
     const { batch, starts } = chunk;
-    const series = new Array<number>(batch.length);
+    const series = new Uint32Array(batch.length);
     for (let i = 0; i < batch.length; i++) series[i] = remote[batch.series[i] as number] as number;
-    const start: Record<string, number> = {};
+    const start: Record<number, number> = {};
     for (let k = 0; k < starts.length; k += 2) {
       const id = starts[k] as number;
-      start[String(remote[id])] = (base[id] ?? 0) + (starts[k + 1] as number);
+      start[remote[id] as number] = (base[id] ?? 0) + (starts[k + 1] as number);
     }
     try {
-      await client.ingest({ series, x: batch.x, time: batch.time, value: batch.value }, { start });
+      // Arrow IPC: typed columns as they are (about twice the points/s of JSON on loopback).
+      const table = tableFromArrays({ series, x: batch.x, time: batch.time, value: batch.value });
+      await client.ingestArrow(table, { start });
     } catch (error) {
       if (error instanceof ApiRequestError && error.code === 'ingest_gap') {
         rebase(starts, error.expected ?? {});
