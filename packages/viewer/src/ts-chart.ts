@@ -313,6 +313,12 @@ export class TsChart extends LitElement {
     if (el) this.#resize?.observe(el);
   }
 
+  override willUpdate(): void {
+    // Frameworks that set properties (React 19) hand the attribute's string to a number property.
+    if (typeof this.smoothing === 'string') this.smoothing = Number(this.smoothing) || 0;
+    if (typeof this.height === 'string') this.height = Number(this.height) || 220;
+  }
+
   override updated(changed: PropertyValues<this>): void {
     const sourceKeys = ['server', 'apiKey', 'series', 'runs', 'metric', 'source'] as const;
     if (changed.has('xAxis') && (this.source || this.server)) {
