@@ -23,9 +23,10 @@ export interface SplitHandler {
   ): void;
   /**
    * A redraw (a piece ended by a lone `\r`) is at `bytes[start, end)`: return true to have it
-   * decoded and given to `segment()`, false to skip it undecoded (progress bars redraw often).
+   * decoded and given to `segment()`, false to skip it undecoded (progress bars redraw often) or
+   * when the handler read it from the bytes itself.
    */
-  wantRedraw(bytes: Uint8Array, start: number, end: number): boolean;
+  wantRedraw(bytes: Buffer, start: number, end: number): boolean;
 }
 
 /**

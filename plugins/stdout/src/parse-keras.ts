@@ -1,4 +1,5 @@
 import { parseNumber } from './numbers.js';
+import { stripTerminalBytes } from './terminal-text.js';
 
 /** A Keras progress bar line (one redraw, or the epoch's last line). */
 export interface KerasProgress {
@@ -29,6 +30,25 @@ export interface KerasEpoch {
  * (`%.4f`, `%.4e`, `nan`, `inf`); names of values that are not numbers are left out.
  */
 export function parseKerasLine(s: string): KerasProgress | KerasEpoch | undefined {
+  return readKeras(s, false);
+}
+
+/**
+ * `parseKerasLine` over the valid UTF-8 bytes `b[start, end)`, terminal controls and all. The
+ * bytes are read as Latin-1 (one character per byte, which Node decodes several times faster
+ * than UTF-8): everything Keras prints that matters is ASCII, and its bar glyph is matched as
+ * its three bytes.
+ */
+export function parseKerasBytes(b: Buffer, start: number, end: number): KerasProgress | KerasEpoch | undefined {
+  return readKeras(stripTerminalBytes(b.toString('latin1', start, end)), true);
+}
+
+/** `━` (U+2501) as UTF-8 bytes read as Latin-1. */
+const GLYPH_BYTES = '\u00e2\u0094\u0081';
+/** A Keras 2 bar from after its `[`: `====>.....]`. */
+const KERAS2_BAR = /[=>.]*\]/y;
+
+function readKeras(s: string, bytes: boolean): KerasProgress | KerasEpoch | undefined {
   let i = 0;
   const n = s.length;
   while (i < n && s.charCodeAt(i) === 32) i++;
@@ -39,7 +59,7 @@ export function parseKerasLine(s: string): KerasProgress | KerasEpoch | undefine
 
   const currentStart = i;
   while (i < n && isDigit(s.charCodeAt(i))) i++;
-  const current = Number(s.slice(currentStart, i));
+  const current = readInteger(s, currentStart, i);
   if (i >= n || s.charCodeAt(i) !== 47 /* / */) return undefined;
   i++;
   let target = Number.NaN;
@@ -49,22 +69,18 @@ export function parseKerasLine(s: string): KerasProgress | KerasEpoch | undefine
     const targetStart = i;
     while (i < n && isDigit(s.charCodeAt(i))) i++;
     if (i === targetStart) return undefined;
-    target = Number(s.slice(targetStart, i));
+    target = readInteger(s, targetStart, i);
   }
   if (i >= n || s.charCodeAt(i) !== 32) return undefined;
   const after = s.charCodeAt(i + 1);
   if (after === 91 /* [ */) {
     // Keras 2 bar: [====>.....]
-    const close = s.indexOf(']', i + 2);
-    if (close < 0) return undefined;
-    for (let j = i + 2; j < close; j++) {
-      const c = s.charCodeAt(j);
-      if (c !== 61 && c !== 62 && c !== 46) return undefined;
-    }
-    i = close + 1;
-  } else if (after === 0x2501 /* ━ */) {
+    KERAS2_BAR.lastIndex = i + 2;
+    if (!KERAS2_BAR.test(s)) return undefined;
+    i = KERAS2_BAR.lastIndex;
+  } else if (bytes ? s.startsWith(GLYPH_BYTES, i + 1) : after === 0x2501 /* ━ */) {
+    // Keras 3 bar. Not skipped: the ` - ` pairs are looked for from here, and no glyph is a space.
     i += 1;
-    while (i < n && s.charCodeAt(i) === 0x2501) i++;
   } else if (after === 45 /* - */ && s.charCodeAt(i + 2) === 32) {
     // verbose=2: "1875/1875 - 3s - loss: ..."
   } else if (!(isDigit(after) && Number.isNaN(target))) {
@@ -72,6 +88,14 @@ export function parseKerasLine(s: string): KerasProgress | KerasEpoch | undefine
     return undefined;
   }
   return progress(current, target, s, i);
+}
+
+/** The digits `s[start, end)` as a number, as `Number()` reads them (exactly, up to 15 digits). */
+function readInteger(s: string, start: number, end: number): number {
+  if (end - start > 15) return Number(s.slice(start, end));
+  let value = 0;
+  for (let i = start; i < end; i++) value = value * 10 + (s.charCodeAt(i) - 48);
+  return value;
 }
 
 function parseEpochHeader(s: string, i: number): KerasEpoch | undefined {

@@ -1,10 +1,11 @@
+import { isUtf8 } from 'node:buffer';
 import { FlatFields } from './flat-object.js';
 import { LineSplitter } from './line-splitter.js';
 import { NameCheck } from './name-check.js';
 import { resolveParserOptions, type StdoutParserOptions } from './options.js';
 import { ParseContext } from './parse-context.js';
 import { JsonMetricParser } from './parse-json-metric.js';
-import { parseKerasLine } from './parse-keras.js';
+import { parseKerasBytes, parseKerasLine } from './parse-keras.js';
 import { parseTqdmLine } from './parse-tqdm.js';
 import { RejectionTally } from './rejection-tally.js';
 import { type LineMetadata, type OutputStream, type ParserSink, RejectReason } from './sink.js';
@@ -138,14 +139,30 @@ export function createStdoutParser(sink: ParserSink, options: StdoutParserOption
    * may be a tqdm bar (those are always read so the tracker sees a bar start again). Keras 3
    * redraws start with an escape and most are skipped undecoded.
    */
-  const wantRedraw = (state: StreamState, bytes: Uint8Array, start: number, end: number): boolean => {
+  const wantRedraw = (state: StreamState, bytes: Buffer, start: number, end: number): boolean => {
     redraws++;
     state.redraws++;
     if (end === start) return false;
-    if (state.throttle.due(state.now)) return true;
+    if (state.throttle.due(state.now)) return !(formats.keras && kerasRedraw(state, bytes, start, end));
     if (bytes[start] === 0x1b || !formats.tqdm) return false;
     for (let i = start; i < end; i++) if (bytes[i] === 0x7c /* | */) return true;
     return false;
+  };
+
+  /**
+   * Reads a redraw that is a Keras progress bar straight from its bytes (no UTF-8 decoding, see
+   * `parseKerasBytes`) and says whether it was one. Anything else (a `{` line, bytes that are not
+   * UTF-8, a tqdm bar) is left to the decoded path, which reads it exactly as before.
+   */
+  const kerasRedraw = (state: StreamState, bytes: Buffer, start: number, end: number): boolean => {
+    let i = start;
+    while (i < end && bytes[i] === 32) i++;
+    if (i < end && bytes[i] === 123 /* { */) return false;
+    if (!isUtf8(bytes.subarray(start, end))) return false;
+    const keras = parseKerasBytes(bytes, start, end);
+    if (keras === undefined) return false;
+    state.keras.onLine(keras, false, state.now);
+    return true;
   };
 
   const stateOf = (stream: OutputStream): StreamState => {

@@ -1,48 +1,27 @@
 /**
+ * An escape sequence (CSI: `ESC [`, parameters and intermediates, a final byte in 0x40-0x7E, or
+ * to the end when it has none; any other: ESC and the character after it) or a backspace.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC and backspace are what it removes
+const CONTROLS = /\x1b(?:\[[^\x40-\x7e]*[\x40-\x7e]?|[\s\S]?)|\x08+/g;
+/** The same over UTF-8 bytes read as Latin-1: ESC then a multi-byte character drops all its bytes. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC and backspace are what it removes
+const BYTE_CONTROLS = /\x1b(?:\[[^\x40-\x7e]*[\x40-\x7e]?|[\xc0-\xff][\x80-\xbf]*|[\s\S]?)|\x08+/g;
+
+/**
  * Removes what a terminal would not print as text: ANSI escape sequences (`\x1b[1m`, `\x1b[32m`,
  * `\x1b[H\x1b[K`) and backspaces (Keras writes `\b` * width before each `\r` redraw). Returns the
  * string itself when there is nothing to remove.
  */
 export function stripTerminalControls(s: string): string {
-  let i = 0;
-  const n = s.length;
-  while (i < n) {
-    const c = s.charCodeAt(i);
-    if (c === 27 || c === 8) break;
-    i++;
-  }
-  if (i === n) return s;
-  let out = s.slice(0, i);
-  while (i < n) {
-    const c = s.charCodeAt(i);
-    if (c === 8) {
-      i++;
-    } else if (c === 27) {
-      i = skipEscape(s, i);
-    } else {
-      let j = i + 1;
-      while (j < n) {
-        const d = s.charCodeAt(j);
-        if (d === 27 || d === 8) break;
-        j++;
-      }
-      out += s.slice(i, j);
-      i = j;
-    }
-  }
-  return out;
+  return s.indexOf('\x1b') < 0 && s.indexOf('\b') < 0 ? s : s.replace(CONTROLS, '');
 }
 
-/** Index after the escape sequence starting at `i` (CSI: parameters, intermediates, final byte). */
-function skipEscape(s: string, i: number): number {
-  const n = s.length;
-  if (i + 1 >= n) return n;
-  if (s.charCodeAt(i + 1) !== 91 /* [ */) return i + 2;
-  let j = i + 2;
-  while (j < n) {
-    const c = s.charCodeAt(j);
-    if (c >= 0x40 && c <= 0x7e) return j + 1;
-    j++;
-  }
-  return n;
+/**
+ * `stripTerminalControls` for valid UTF-8 bytes decoded as Latin-1 (one character per byte, which
+ * Node decodes far faster than UTF-8): the result is the Latin-1 reading of what stripping the
+ * UTF-8 text would give.
+ */
+export function stripTerminalBytes(s: string): string {
+  return s.indexOf('\x1b') < 0 && s.indexOf('\b') < 0 ? s : s.replace(BYTE_CONTROLS, '');
 }
