@@ -62,7 +62,8 @@ export default {
           time[i] = 1.7e12 + step * 10;
           value[i] = Math.exp(-step / perSeries) + 0.05 * Math.sin(step / 50 + id) + (step % 9973 === 0 ? 1 : 0);
         }
-        store.ingestor.ingest({ length: n, series: new Uint32Array(n).fill(id), x, time, value });
+        // ingestAsync waits while the ingest buffer is full (the 100M-point store outruns it).
+        await store.ingestor.ingestAsync({ length: n, series: new Uint32Array(n).fill(id), x, time, value });
       }
     }
     for (const id of liveIds) {
