@@ -5,6 +5,9 @@ import { webAssetsDir } from './web-assets.js';
 
 export type { Output } from './output.js';
 
+/** Another live process owns the store. */
+export class StoreOwnedError extends CliError {}
+
 /** Opens the store as its owner and serves it. */
 export async function openOwnedStore(options: {
   dir: string;
@@ -15,7 +18,7 @@ export async function openOwnedStore(options: {
   try {
     store = await Store.open({ dir: options.dir });
   } catch (error) {
-    if (error instanceof StoreLockedError) throw new CliError(error.message);
+    if (error instanceof StoreLockedError) throw new StoreOwnedError(error.message);
     throw error;
   }
   try {

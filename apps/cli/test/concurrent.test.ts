@@ -28,8 +28,8 @@ describe('two trainscope run at once on one store', () => {
       },
     );
     const [ra, rb] = await Promise.all([a.done, b.done]);
-    expect(ra.code).toBe(0);
-    expect(rb.code).toBe(0);
+    expect(ra.code, ra.stderr).toBe(0);
+    expect(rb.code, rb.stderr).toBe(0);
     expect(rb.stderr).not.toMatch(/lock|Conflicting/i);
     const store = await Store.open({ dir });
     try {

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { TrainscopeClient } from '@trainscope/client';
+import { ApiRequestError, TrainscopeClient } from '@trainscope/client';
 import {
   createPluginContext,
   type JsonValue,
@@ -20,7 +20,7 @@ import { openInBrowser } from '../browser.js';
 import { exitCodeOf, startChild, TailLines, waitForChild } from '../child-process.js';
 import { CliError } from '../cli-error.js';
 import type { Output } from '../output.js';
-import { openOwnedStore } from '../owner.js';
+import { openOwnedStore, StoreOwnedError } from '../owner.js';
 import { parseParams } from '../params.js';
 import { remoteContext, runFromApi } from '../remote-context.js';
 
@@ -75,11 +75,7 @@ export async function runCommand(command: string[], options: RunOptions, out: Ou
     tags: options.tag,
     host,
   };
-  const owner = readOwner(dir);
-  const backend =
-    owner && owner.pid !== process.pid && owner.url && processAlive(owner.pid)
-      ? await remoteBackend(owner.url, dir, input, out)
-      : await ownerBackend(dir, options, input, out);
+  const backend = await openBackend(dir, options, input, out);
   try {
     const { run } = backend;
     const dashboard = `${backend.url}/#/runs/${run.id}`;
@@ -92,6 +88,34 @@ export async function runCommand(command: string[], options: RunOptions, out: Ou
 }
 
 type RunInputFields = Parameters<Store['createRun']>[0] & object;
+
+/**
+ * Records through the store's live owner when there is one, else owns the store. An owner that
+ * goes away between being found and taking the run (it just finished) is not an error: the run
+ * then owns the store itself; so is losing the race to own it to another new run.
+ */
+async function openBackend(dir: string, options: RunOptions, input: RunInputFields, out: Output): Promise<RunBackend> {
+  for (let attempt = 0; ; attempt++) {
+    const owner = readOwner(dir);
+    const live = owner && owner.pid !== process.pid && owner.url && processAlive(owner.pid) ? owner.url : null;
+    try {
+      return live ? await remoteBackend(live, dir, input, out) : await ownerBackend(dir, options, input, out);
+    } catch (error) {
+      const retry = live ? error instanceof OwnerUnreachableError : error instanceof StoreOwnedError;
+      if (!retry || attempt >= 5) throw error instanceof OwnerUnreachableError ? error.cause : error;
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+    }
+  }
+}
+
+/** The owner named in owner.json did not answer (it may just have ended). */
+class OwnerUnreachableError extends Error {
+  override readonly cause: CliError;
+  constructor(cause: CliError) {
+    super(cause.message);
+    this.cause = cause;
+  }
+}
 
 async function ownerBackend(dir: string, options: RunOptions, input: RunInputFields, out: Output): Promise<RunBackend> {
   const { store, server } = await openOwnedStore({
@@ -137,9 +161,12 @@ async function remoteBackend(url: string, dir: string, input: RunInputFields, ou
       }),
     );
   } catch (error) {
-    throw new CliError(
+    const refused = new CliError(
       `The store ${dir} is owned by another process serving ${url}, which did not accept a new run: ${(error as Error).message}`,
     );
+    throw error instanceof ApiRequestError && error.code === 'unreachable'
+      ? new OwnerUnreachableError(refused)
+      : refused;
   }
   out.debug(`trainscope: recording through the store owner at ${url}`);
   const context = remoteContext(client, run, out);
