@@ -154,7 +154,7 @@ export default {
             // Where the time went: requests before the first chart read, and the chart reads' span.
             const reads = performance
               .getEntriesByType('resource')
-              .filter((e) => e.startTime >= t0 && e.name.includes('/chart?'));
+              .filter((e) => e.startTime >= t0 && e.name.includes('/chart?')) as PerformanceResourceTiming[];
             const firstRead = Math.min(...reads.map((e) => e.startTime)) - t0;
             const readsDone = Math.max(...reads.map((e) => e.responseEnd)) - t0;
             performance.clearResourceTimings();
