@@ -1,7 +1,8 @@
 /**
  * SDK: points/s through ml-dash's `metrics.log` and Coflux's `Metric.record` (throttle off) into a
- * local store and into a server on loopback, beside the raw core Ingestor and the raw client in the
- * same run; and the cost of a `record` call that the throttle holds back (ns/call).
+ * local store and into a server on loopback, beside the raw core Ingestor and the raw client (Arrow
+ * batches, the SDK's transport; JSON too) in the same run; and the cost of a `record` call that the
+ * throttle holds back (ns/call).
  *
  * "calls" is the rate at which the SDK takes points (the training loop's cost); "end to end"
  * includes the final flush: committed to DuckDB (local) or acknowledged by the server (remote).
@@ -11,6 +12,7 @@ import { TrainscopeClient } from '@trainscope/client';
 import { Store } from '@trainscope/core';
 import { Experiment } from '@trainscope/sdk';
 import { createServer } from '@trainscope/server';
+import { tableFromArrays } from 'apache-arrow';
 import { type Benchmark, type BenchRow, median } from '../lib/harness.ts';
 
 const FIELDS = 10;
@@ -101,8 +103,8 @@ async function sdkLocal(tmpDir: string, points: number, style: 'log' | 'record')
   }
 }
 
-/** Raw client: JSON batches of 65,536 points (columns) to `POST /api/v1/ingest/points`. */
-async function rawClient(url: string, points: number): Promise<Timing> {
+/** Raw client: batches of 65,536 points (columns) to `POST /api/v1/ingest/points`, as JSON or Arrow IPC. */
+async function rawClient(url: string, points: number, format: 'json' | 'arrow'): Promise<Timing> {
   const client = new TrainscopeClient({ url });
   const run = await client.createRun({ project: 'bench' });
   const ids = (
@@ -114,7 +116,12 @@ async function rawClient(url: string, points: number): Promise<Timing> {
   const B = 65_536;
   const start = performance.now();
   for (let off = 0; off < points; off += B) {
-    await client.ingest(columns(off, Math.min(B, points - off), ids, () => Date.now()));
+    const batch = columns(off, Math.min(B, points - off), ids, () => Date.now());
+    if (format === 'json') await client.ingest(batch);
+    else
+      await client.ingestArrow(
+        tableFromArrays({ series: batch.series, x: batch.x, time: batch.time, value: batch.value }),
+      );
   }
   const ms = performance.now() - start;
   return { callsMs: ms, totalMs: ms };
@@ -187,9 +194,10 @@ const benchmark: Benchmark = {
     const store = await Store.open({ dir: nextDir(tmpDir) });
     const server = await createServer({ store });
     try {
-      const client = await collect(() => rawClient(server.url, remotePoints));
+      const client = await collect(() => rawClient(server.url, remotePoints, 'arrow'));
       const remote = [
-        ['remote: raw client JSON batches (baseline)', client],
+        ['remote: raw client Arrow batches (baseline)', client],
+        ['remote: raw client JSON batches', await collect(() => rawClient(server.url, remotePoints, 'json'))],
         ['remote: metrics.log (10 fields/record)', await collect(() => sdkRemote(server.url, remotePoints, 'log'))],
         ['remote: Metric.record (throttle off)', await collect(() => sdkRemote(server.url, remotePoints, 'record'))],
       ] as const;
