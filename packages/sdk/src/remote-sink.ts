@@ -52,6 +52,7 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
   const numberer = new ChunkNumberer();
   const buffer = new OutageBuffer(options.bufferPoints, options.spillDir, `trainscope-${run.id}-${process.pid}`);
   let logs: LogInput[] = [];
+  let droppedLogs = 0;
   let pump: Promise<void> | null = null;
   let failures = 0;
   let lastError: unknown = null;
@@ -248,7 +249,11 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
     },
     log(line: LogInput): void {
       logs.push(line);
-      if (logs.length > 100_000) logs.shift();
+      // Log lines wait in memory only: past 100,000 the oldest go, counted and said at close.
+      if (logs.length > 100_000) {
+        logs.shift();
+        droppedLogs++;
+      }
     },
     async updateRun(patch) {
       run = runFromApi(await client.updateRun(run.id, runPatchToApi(patch)));
@@ -306,11 +311,14 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
       const delivered = idle() || (await drain(Date.now()));
       closed = true;
       if (timer) clearTimeout(timer);
+      const lostLogs = droppedLogs + (delivered ? 0 : logs.length);
+      if (lostLogs > 0) options.warn(`trainscope: ${lostLogs} log lines of run ${run.id} could not be delivered.`);
       if (delivered) return { undelivered: 0, keptAt: null };
       const undelivered = buffer.points;
       const keptAt = undelivered > 0 ? buffer.persist() : null;
+      const why = String((lastError as Error)?.message ?? lastError);
       options.warn(
-        `trainscope: ${undelivered} points of run ${run.id} could not be delivered to ${client.url} (${String((lastError as Error)?.message ?? lastError)})${keptAt ? `; they are kept in ${keptAt}` : ''}.`,
+        `trainscope: ${undelivered} points of run ${run.id} could not be delivered to ${client.url} (${why})${keptAt ? `; they are kept in ${keptAt}` : ''}.`,
       );
       return { undelivered, keptAt };
     },

@@ -187,7 +187,9 @@ describe('remote mode against a real server on loopback', () => {
     }).open();
     await served.close();
     experiment.metrics('m').appendBatch(Array.from({ length: 250 }, (_, i) => ({ value: i })));
+    experiment.log('never arrives');
     const report = await experiment.close();
+    expect(warnings).toContain(`trainscope: 1 log lines of run ${report.runId} could not be delivered.`);
     expect(report.undelivered).toBe(250);
     expect(report.keptAt).toMatch(/\.spill$/);
     expect(existsSync(report.keptAt as string) && statSync(report.keptAt as string).size).toBeGreaterThan(250 * 32);
