@@ -78,7 +78,7 @@ export async function runCommand(command: string[], options: RunOptions, out: Ou
   const backend = await openBackend(dir, options, input, out);
   try {
     const { run } = backend;
-    const dashboard = `${backend.url}/#/runs/${run.id}`;
+    const dashboard = `${backend.url}/#/run/${encodeURIComponent(run.id)}`;
     out.info(`trainscope: run ${run.id} (${run.project}/${run.name}) · dashboard ${dashboard}`);
     if (options.open) await openInBrowser(dashboard, out);
     return await supervise(backend, file, args, options, out);
