@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { FlatFields } from './flat-object.js';
+import { ForwardSearch } from './forward-search.js';
 import { LineSplitter } from './line-splitter.js';
 import { NameCheck } from './name-check.js';
 import { resolveParserOptions, type StdoutParserOptions } from './options.js';
@@ -48,6 +49,8 @@ export function createStdoutParser(sink: ParserSink, options: StdoutParserOption
   const context = new ParseContext(sink, tally, new NameCheck(), new FlatFields());
   const json = new JsonMetricParser(context);
   const states = new Map<OutputStream, StreamState>();
+  /** Finds the `|` of tqdm bars among redraws that are not read (Keras 2 bars have none). */
+  const pipes = new ForwardSearch(0x7c);
   let bytes = 0;
   let lines = 0;
   let redraws = 0;
@@ -145,8 +148,7 @@ export function createStdoutParser(sink: ParserSink, options: StdoutParserOption
     if (end === start) return false;
     if (state.throttle.due(state.now)) return !(formats.keras && kerasRedraw(state, bytes, start, end));
     if (bytes[start] === 0x1b || !formats.tqdm) return false;
-    for (let i = start; i < end; i++) if (bytes[i] === 0x7c /* | */) return true;
-    return false;
+    return pipes.has(bytes, start, end);
   };
 
   /**
@@ -189,6 +191,7 @@ export function createStdoutParser(sink: ParserSink, options: StdoutParserOption
       bytes += buf.length;
       const state = stateOf(stream);
       state.now = now;
+      pipes.reset();
       state.splitter.push(buf);
     },
     end(stream, now) {
