@@ -40,7 +40,12 @@ describe('trainscope run', () => {
       { DEMO_EPOCHS: '3', DEMO_STEPS: '30', DEMO_STEP_MS: '15' },
     );
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/trainscope: run \w+ \(demo\/demo-\w+\) · dashboard http:\/\/127\.0\.0\.1:\d+/);
+    // the link opens the run's page of the dashboard (apps/web routes #/run/<id>)
+    const link = /trainscope: run (\w+) \(demo\/demo-\w+\) · dashboard http:\/\/127\.0\.0\.1:\d+\/#\/run\/(\w+)/.exec(
+      result.stderr,
+    );
+    expect(link).not.toBeNull();
+    expect(link?.[2]).toBe(link?.[1]);
     // passthrough is byte-exact: Keras redraws and colours reach the terminal unchanged
     expect(result.stdout).toContain('Epoch 3/3\n');
     expect(result.stdout).toContain('\r\x1b[1m30/30\x1b[0m');
