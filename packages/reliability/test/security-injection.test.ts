@@ -17,6 +17,7 @@ const HOSTILE = [
   'a/../../b',
   '<script>window.__pwned = 1</script>',
   '<img src=x onerror="window.__pwned=1">',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template placeholder is the attack
   '${process.exit(1)}',
   '%00%2e%2e%2f',
   'ünïcødé ✓ 🔥',
