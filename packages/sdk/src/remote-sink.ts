@@ -53,6 +53,11 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
   const buffer = new OutageBuffer(options.bufferPoints, options.spillDir, `trainscope-${run.id}-${process.pid}`);
   let logs: LogInput[] = [];
   let droppedLogs = 0;
+  /** Chunks and log lines handed over, and those done with (acknowledged, or refused for good). */
+  let chunksIn = 0;
+  let chunksDone = 0;
+  let logsIn = 0;
+  let logsDone = 0;
   let pump: Promise<void> | null = null;
   let failures = 0;
   let lastError: unknown = null;
@@ -130,11 +135,13 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
           `trainscope: the server refused ${batch.length} points (${(error as Error).message}); they are dropped.`,
         );
         buffer.shift();
+        chunksDone++;
         return true;
       }
       throw error;
     }
     buffer.shift();
+    chunksDone++;
     for (let k = 0; k < starts.length; k += 2) {
       const id = starts[k] as number;
       acked[id] = (starts[k + 1] as number) + countIn(batch.series, id);
@@ -162,15 +169,18 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
     );
   }
 
+  /** Sends what was waiting when it started (later arrivals go with the next pass). */
   async function sendAll(): Promise<void> {
+    const until = chunksIn;
     await define();
-    while (await sendChunk()) {
+    while (chunksDone < until && (await sendChunk())) {
       if (remote.some((id) => id < 0)) await define();
     }
     if (logs.length > 0) {
       const taken = logs;
       await client.appendLogs(run.id, taken.map(logToApi));
       logs = logs.slice(taken.length);
+      logsDone += taken.length;
     }
   }
 
@@ -215,13 +225,20 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
   };
   schedule(options.intervalMs);
 
-  /** Keeps delivering until everything is acknowledged or `deadline` passes; true when delivered. */
+  /**
+   * Keeps delivering until everything handed over before the call is acknowledged (what arrives
+   * meanwhile does not hold it up), or `deadline` passes; true when delivered.
+   */
   async function drain(deadline: number): Promise<boolean> {
+    const chunks = chunksIn;
+    const lines = logsIn - droppedLogs;
+    const done = () => chunksDone >= chunks && logsDone >= lines && !remote.some((id) => id < 0);
     for (let attempt = 0; ; attempt++) {
       try {
         if (pump) await pump.catch(() => {});
+        if (done()) return true;
         await deliver();
-        if (idle()) return true;
+        if (done()) return true;
       } catch {
         if (Date.now() >= deadline) return false;
         await sleep(Math.min(1000, 50 * 2 ** Math.min(attempt, 5)));
@@ -246,9 +263,11 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
     },
     ingest(batch: PointBatch): void {
       buffer.push(numberer.number(batch));
+      chunksIn++;
     },
     log(line: LogInput): void {
       logs.push(line);
+      logsIn++;
       // Log lines wait in memory only: past 100,000 the oldest go, counted and said at close.
       if (logs.length > 100_000) {
         logs.shift();

@@ -150,6 +150,28 @@ describe('remote mode against a real server on loopback', () => {
     expect(warnings.some((w) => /reachable again/.test(w))).toBe(true);
   });
 
+  test('flush waits for what was logged before it, not for a producer that keeps logging', async () => {
+    const storeDir = dir();
+    const served = await serve(storeDir);
+    const experiment = await new Experiment({ url: served.url, flushIntervalMs: 5 }).open();
+    const m = experiment.metric('busy', { throttle: null });
+    let i = 0;
+    const producer = setInterval(() => {
+      for (let k = 0; k < 200; k++) m.record(i++, { at: i });
+    }, 1);
+    while (i < 5000) await sleep(5);
+    for (let k = 0; k < 5; k++) await experiment.flush();
+    expect(i).toBeGreaterThan(5000); // still producing while the flushes returned
+    clearInterval(producer);
+    const produced = i;
+    const { runId } = experiment;
+    await experiment.close();
+    await served.close();
+    expect((await readBack(storeDir, runId)).series.get('busy')?.value).toEqual(
+      Array.from({ length: produced }, (_, k) => k),
+    );
+  });
+
   test('a batch the server stored but whose answer was lost is resent and stored once', async () => {
     const storeDir = dir();
     const served = await serve(storeDir);
