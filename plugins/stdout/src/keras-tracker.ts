@@ -24,6 +24,9 @@ export class KerasTracker {
   #lastStep = Number.NEGATIVE_INFINITY;
   #lastFinalTarget = Number.NaN;
   #epochNames = new Set<string>();
+  /** The names of the last redraw read, and their `batch/` series names. */
+  #redrawNames: string[] = [];
+  #batchNames: string[] = [];
 
   constructor(
     readonly context: ParseContext,
@@ -87,7 +90,27 @@ export class KerasTracker {
     this.throttle.mark(now);
     const { names, values } = line;
     for (let k = 0; k < names.length; k++) {
-      this.context.emit(`batch/${names[k]}`, values[k] as number, step, now, XAxis.step, Format.keras);
+      this.context.emit(
+        this.#batchName(k, names[k] as string),
+        values[k] as number,
+        step,
+        now,
+        XAxis.step,
+        Format.keras,
+      );
     }
+  }
+
+  /**
+   * `batch/<name>` for the `k`th name of a redraw. Redraws name the same metrics in the same order,
+   * so the string made for the last one is handed out again: one short comparison instead of a
+   * new string that every `Map` on the way to the store would hash again.
+   */
+  #batchName(k: number, name: string): string {
+    if (this.#redrawNames[k] === name) return this.#batchNames[k] as string;
+    const batchName = `batch/${name}`;
+    this.#redrawNames[k] = name;
+    this.#batchNames[k] = batchName;
+    return batchName;
   }
 }
