@@ -4,7 +4,7 @@ import { ExperimentStateError } from './errors.js';
 import { type ExperimentOptions, resolveTarget, warnOf } from './experiment-options.js';
 import { Metric, type MetricOptions } from './metric.js';
 import type { MetricHost } from './metric-host.js';
-import { flattenParams, METRIC_LABEL } from './metric-records.js';
+import { FIELD_LABEL, flattenParams, METRIC_LABEL } from './metric-records.js';
 import { createMetrics, type Metrics, type MetricsHost } from './metrics-api.js';
 import { openSink } from './open-sink.js';
 import { PointWriter } from './point-writer.js';
@@ -63,6 +63,8 @@ export class Experiment {
   #failed = false;
   #markStatus = true;
   readonly #firstIndex = new Map<string, number>();
+  /** Record field series of a joined run, by metric and field. */
+  readonly #existingFields = new Map<string, number>();
   readonly #refusals = new Refusals();
   #closing: Promise<CloseReport> | undefined;
   #handles: { sink: RunSink; writer: PointWriter; run: Run } | undefined;
@@ -93,6 +95,7 @@ export class Experiment {
       },
       defineSeries: (def) => this.#open().sink.series(def),
       firstIndex: (metric) => this.#firstIndex.get(metric) ?? 0,
+      existingField: (metric, field) => this.#existingFields.get(`${metric}\u0000${field}`),
       refusals: this.#refusals,
       assertOpen: () => void this.#open(),
       flush: () => this.flush(),
@@ -138,7 +141,9 @@ export class Experiment {
       if (target.runId !== undefined) {
         for (const s of await sink.listSeries()) {
           const metric = s.series.labels[METRIC_LABEL];
-          if (metric !== undefined && s.lastX !== null) {
+          if (metric === undefined) continue;
+          this.#existingFields.set(`${metric}\u0000${s.series.labels[FIELD_LABEL] ?? 'value'}`, s.id);
+          if (s.lastX !== null) {
             this.#firstIndex.set(metric, Math.max(this.#firstIndex.get(metric) ?? 0, s.lastX + 1));
           }
         }

@@ -7,7 +7,7 @@ export { Metric } from './metric.js';
 export type { AxisOptions, ScaleOptions } from './metric-axes.js';
 export { MetricGroup, MetricScale } from './metric-axes.js';
 export type { MetricData } from './metric-records.js';
-export { FIELD_LABEL, METRIC_LABEL } from './metric-records.js';
+export { FIELD_LABEL, METRIC_LABEL, RECORD_LABEL } from './metric-records.js';
 export type { LogRecord, Metrics, ReadOptions, ReadResult } from './metrics-api.js';
 export { MetricLogger } from './metrics-api.js';
 export type { ProgressOptions } from './progress.js';

@@ -10,6 +10,21 @@ export interface MetricData {
 export const METRIC_LABEL = 'mldash.metric';
 /** Label naming the record field a series holds (`value`, `epoch`, `train/loss`). */
 export const FIELD_LABEL = 'mldash.field';
+/**
+ * Label with the record's shape as plugin-jsonl's `MldashTemplate` (keys, x key, integer keys,
+ * createdAt), so `trainscope export --format ml-dash` writes the metric's records back.
+ */
+export const RECORD_LABEL = 'mldash.record';
+
+/** The template of the record a field first appeared in: its keys, no x key (x is the index), its integer keys. */
+export function recordTemplate(fields: readonly [string, number][]): string {
+  return JSON.stringify({
+    keys: fields.map(([k]) => k),
+    x: null,
+    ints: fields.filter(([, v]) => Number.isInteger(v)).map(([k]) => k),
+    createdAt: true,
+  });
+}
 
 /**
  * Flattens a record into field paths and values (`{ a: { b: 1 } }` gives `a/b`), refusing

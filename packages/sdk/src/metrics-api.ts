@@ -6,8 +6,10 @@ import {
   FIELD_LABEL,
   fieldSeriesName,
   METRIC_LABEL,
+  RECORD_LABEL,
   recordFields,
   recordList,
+  recordTemplate,
 } from './metric-records.js';
 import { NameNode } from './name-node.js';
 import { PendingRecord } from './pending-record.js';
@@ -29,6 +31,8 @@ export interface MetricsHost {
   defineSeries(def: SeriesDef): number;
   /** Next record index of a metric (0 for a new one; after the last stored record for a resumed run). */
   firstIndex(metric: string): number;
+  /** Sink id of a record field's series stored before (a resumed run), if any. */
+  existingField(metric: string, field: string): number | undefined;
   /** Throws unless the experiment is open. */
   assertOpen(): void;
   /** Where refused calls are counted. */
@@ -80,6 +84,7 @@ export class MetricLogger {
   readonly #node: NameNode;
   readonly #fields = new Map<string, number>();
   #next = -1;
+  #lastTime = 0;
   #summary: SummaryCache | undefined;
 
   /** @internal */
@@ -185,22 +190,32 @@ export class MetricLogger {
 
   #write(records: [string, number][][]): number[] {
     const { host } = this.#state;
-    const time = Date.now();
+    // Every record keeps a wall time of its own (1 µs apart within a batch), as ml-dash records
+    // do; plugin-jsonl's export tells records apart by time.
+    let time = Math.max(Date.now(), this.#lastTime + 0.001);
     const indices: number[] = [];
     let index = this.#nextIndex();
     for (const fields of records) {
       for (const [field, value] of fields) {
         let id = this.#fields.get(field);
         if (id === undefined) {
-          id = host.defineSeries({
-            name: validateSeriesName(fieldSeriesName(this.name, field)),
-            labels: { [METRIC_LABEL]: this.name, [FIELD_LABEL]: field },
-          });
+          id =
+            host.existingField(this.name, field) ??
+            host.defineSeries({
+              name: validateSeriesName(fieldSeriesName(this.name, field)),
+              labels: {
+                [METRIC_LABEL]: this.name,
+                [FIELD_LABEL]: field,
+                [RECORD_LABEL]: recordTemplate(fields),
+              },
+            });
           this.#fields.set(field, id);
         }
         host.writer.push(id, value, time, index);
       }
       indices.push(index++);
+      this.#lastTime = time;
+      time += 0.001;
     }
     this.#next = index;
     return indices;

@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Store } from '@trainscope/core';
+import { readRunForMldash, writeMldashExperiment } from '@trainscope/plugin-jsonl';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Experiment, InvalidValueError } from '../src/index.js';
 import { readBack, tempDirs } from './helpers/read-back.js';
@@ -64,7 +68,34 @@ describe('ml-dash records: append, appendBatch, read, summary cache (local store
     expect(stored.series.get('train_loss')?.series.labels).toEqual({
       'mldash.metric': 'train_loss',
       'mldash.field': 'value',
+      'mldash.record': '{"keys":["value","step","epoch"],"x":null,"ints":["step","epoch"],"createdAt":true}',
     });
+  });
+
+  test('plugin-jsonl exports appended metrics to the ml-dash layout, one data.jsonl line per record as appended', async () => {
+    const localPath = dir();
+    const experiment = await new Experiment({ localPath, name: 'exp', project: 'proj' }).open();
+    const records = [
+      { value: 0.5, step: 1, epoch: 1 },
+      { value: 0.25, step: 2, epoch: 1 },
+      { value: 0.125, step: 3, epoch: 2, lr: 0.001 },
+    ];
+    experiment.metrics('train_loss').appendBatch(records);
+    const { runId } = experiment;
+    await experiment.close();
+    const store = await Store.open({ dir: localPath });
+    const root = dir();
+    try {
+      await writeMldashExperiment(root, await readRunForMldash(store, runId));
+    } finally {
+      await store.close();
+    }
+    const lines = readFileSync(join(root, 'proj', 'exp', 'metrics', 'train_loss', 'data.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines.map((l) => JSON.parse(l) as { index: number; data: unknown })).toEqual(
+      records.map((data, index) => ({ index, data, createdAt: expect.any(String) })),
+    );
   });
 
   test('a second experiment joining the run by id continues each metric after its last record', async () => {
