@@ -17,6 +17,9 @@ export { expectThat, isSubsequence, PropertyBroken, sameNumber } from './fuzz-ta
 export type { IntegrityReport } from './integrity.js';
 export { checkIntegrity } from './integrity.js';
 export { KnownFault } from './known-faults.js';
+export { cpuSeconds } from './proc-stat.js';
+export type { RunView } from './read-run.js';
+export { readNewestRun } from './read-run.js';
 export type { RecordedPoint } from './recording-sink.js';
 export { RecordingSink } from './recording-sink.js';
 export { assertTarget, FUZZ_SEED } from './run-property.js';
