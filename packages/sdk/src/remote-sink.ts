@@ -17,6 +17,9 @@ export interface RemoteSinkOptions {
   warn: (message: string) => void;
 }
 
+/** Log lines kept in memory while the server is unreachable. */
+const MAX_LOG_LINES = 100_000;
+
 function countIn(series: Uint32Array, id: number): number {
   let n = 0;
   for (let i = 0; i < series.length; i++) if (series[i] === id) n++;
@@ -178,8 +181,19 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
     }
     if (logs.length > 0) {
       const taken = logs;
-      await client.appendLogs(run.id, taken.map(logToApi));
-      logs = logs.slice(taken.length);
+      logs = [];
+      try {
+        await client.appendLogs(run.id, taken.map(logToApi));
+      } catch (error) {
+        // Put them back ahead of lines logged meanwhile, still within the bound.
+        logs = [...taken, ...logs];
+        const over = logs.length - MAX_LOG_LINES;
+        if (over > 0) {
+          logs.splice(0, over);
+          droppedLogs += over;
+        }
+        throw error;
+      }
       logsDone += taken.length;
     }
   }
@@ -269,7 +283,7 @@ export function remoteSink(client: TrainscopeClient, apiRun: ApiRun, options: Re
       logs.push(line);
       logsIn++;
       // Log lines wait in memory only: past 100,000 the oldest go, counted and said at close.
-      if (logs.length > 100_000) {
+      if (logs.length > MAX_LOG_LINES) {
         logs.shift();
         droppedLogs++;
       }

@@ -134,6 +134,7 @@ describe('remote mode against a real server on loopback', () => {
     logSome(500); // may or may not be sent when the server goes
     await served.close();
     logSome(3000); // the server is away: buffered, past 500 points on disk
+    experiment.log('logged while the server was away');
     await sleep(100);
     served = await serve(storeDir, port);
     logSome(1000);
@@ -146,6 +147,7 @@ describe('remote mode against a real server on loopback', () => {
     expect(stored.series.get('loss')?.x).toEqual(expected);
     expect(stored.series.get('loss')?.value).toEqual(expected.map((i) => i * 0.5));
     expect(stored.series.get('rec')?.value).toEqual(expected);
+    expect(stored.logs.map((l) => l.text)).toEqual(['logged while the server was away']);
     expect(warnings.some((w) => /cannot deliver/.test(w))).toBe(true);
     expect(warnings.some((w) => /reachable again/.test(w))).toBe(true);
   });
