@@ -253,6 +253,14 @@ export class TrainscopeClient {
     return (await this.#json<{ accepted: number }>('POST', path, { lines })).accepted;
   }
 
+  /** Appends log lines sent as an Arrow IPC stream or table (columns text, and optionally stream, level, time). */
+  async appendLogsArrow(runId: string, ipc: Uint8Array | Table): Promise<number> {
+    const path = `/api/v1/runs/${encodeURIComponent(runId)}/logs`;
+    const bytes = ipc instanceof Uint8Array ? ipc : tableToIPC(ipc, 'stream');
+    const res = await this.#request('POST', path, bytes, 'application/vnd.apache.arrow.stream');
+    return ((await res.json()) as { accepted: number }).accepted;
+  }
+
   // ---- ingest -------------------------------------------------------------------------------
 
   /**

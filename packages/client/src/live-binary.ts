@@ -64,8 +64,9 @@ function float64s(bytes: Uint8Array, offset: number, length: number): Float64Arr
  */
 export function decodeLiveBinary(data: ArrayBuffer | Uint8Array): LiveDeltaColumns[] {
   const source = data instanceof Uint8Array ? data : new Uint8Array(data);
-  // Float64Array views need an 8-byte aligned start; a socket's buffer may sit anywhere.
-  const bytes = source.byteOffset % 8 === 0 ? source : source.slice();
+  // Float64Array views need an 8-byte aligned start; a socket's buffer may sit anywhere. (A Node
+  // Buffer's slice() is a view, so copy with the constructor.)
+  const bytes = source.byteOffset % 8 === 0 ? source : new Uint8Array(source);
   if (bytes.length < 4) throw new Error('Binary live message shorter than its header length.');
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
   if (4 + headerLength > bytes.length) throw new Error('Binary live message shorter than its header.');

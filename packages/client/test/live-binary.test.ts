@@ -30,6 +30,10 @@ describe('binary live messages', () => {
     shifted.set(bytes, 3);
     expect(decodeLiveBinary(shifted.subarray(3))[0]?.value).toEqual(Float64Array.from([1, 2, 3]));
     expect(decodeLiveBinary(bytes.slice().buffer)[0]?.from).toBe(0);
+    // a Node Buffer (what ws hands out) whose slice() would be a view, not a copy
+    const pooled = Buffer.alloc(bytes.length + 5);
+    pooled.set(bytes, 5);
+    expect(decodeLiveBinary(pooled.subarray(5))[0]?.value).toEqual(Float64Array.from([1, 2, 3]));
   });
 
   test('truncated, garbage and non-delta messages throw instead of returning wrong points', () => {

@@ -1,5 +1,5 @@
-import type { ApiChart, ApiPoints, ApiRun, ApiSeries } from '@trainscope/client';
-import { makeTable, tableFromIPC, tableToIPC } from 'apache-arrow';
+import type { ApiChart, ApiLogLine, ApiPoints, ApiRun, ApiSeries } from '@trainscope/client';
+import { makeTable, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { api, type Started, startServer } from './helpers/start.js';
 
@@ -248,5 +248,79 @@ describe('REST routes against a real store', () => {
     expect(res.status).toBe(404);
     await s.store.flush();
     expect(((await api(url(`/points?series=${loss.id}`))).body as ApiPoints).n).toEqual(before.n);
+  });
+});
+
+describe('audit of issue 6: run list filters and Arrow log ingest', () => {
+  let s: Started;
+  beforeAll(async () => {
+    s = await startServer();
+    for (const [id, name, tags, status] of [
+      ['a1', 'resnet-50', ['vision', 'baseline'], 'completed'],
+      ['a2', 'resnet-101', ['vision'], 'running'],
+      ['a3', 'bert-base', ['nlp'], 'completed'],
+    ] as const) {
+      await api(`${s.url}/api/v1/runs`, {
+        method: 'POST',
+        json: { id, project: 'audit', name, tags: [...tags], status },
+      });
+    }
+  });
+  afterAll(() => s.stop());
+  const ids = async (query: string) =>
+    ((await api(`${s.url}/api/v1/runs?${query}`)).body as { runs: ApiRun[] }).runs.map((r) => r.id).sort();
+
+  test('runs filter by project, status, name substring and tag, and page with limit/offset', async () => {
+    expect(await ids('project=audit')).toEqual(['a1', 'a2', 'a3']);
+    expect(await ids('project=audit&status=completed')).toEqual(['a1', 'a3']);
+    expect(await ids('project=audit&name=resnet')).toEqual(['a1', 'a2']);
+    expect(await ids('project=audit&tag=vision&status=running')).toEqual(['a2']);
+    expect(await ids('project=audit&tag=nlp')).toEqual(['a3']);
+    const page1 = await ids('project=audit&limit=2');
+    const page2 = await ids('project=audit&limit=2&offset=2');
+    expect([...page1, ...page2].sort()).toEqual(['a1', 'a2', 'a3']);
+    expect(page2).toHaveLength(1);
+    expect((await api(`${s.url}/api/v1/runs?limit=0`)).status).toBe(400);
+  });
+
+  test('log lines arrive as an Arrow IPC body too; bad columns are refused by name', async () => {
+    const table = tableFromArrays({
+      text: ['epoch 1', 'loss=0.5', 'warning: <script>x</script>'],
+      stream: ['stdout', 'stdout', 'stderr'],
+      level: ['info', 'info', 'warn'],
+      time: Float64Array.from([1000, 2000, 3000]),
+    });
+    const posted = await api(`${s.url}/api/v1/runs/a1/logs`, {
+      method: 'POST',
+      body: tableToIPC(table, 'stream'),
+      headers: { 'content-type': 'application/vnd.apache.arrow.stream' },
+    });
+    expect([posted.status, posted.body]).toEqual([200, { accepted: 3 }]);
+    await s.store.flush();
+    const logs = ((await api(`${s.url}/api/v1/runs/a1/logs?tail=3`)).body as { logs: ApiLogLine[] }).logs;
+    expect(logs.map((l) => [l.text, l.stream, l.level, l.time])).toEqual([
+      ['epoch 1', 'stdout', 'info', 1000],
+      ['loss=0.5', 'stdout', 'info', 2000],
+      ['warning: <script>x</script>', 'stderr', 'warn', 3000],
+    ]);
+    for (const [bad, field] of [
+      [tableFromArrays({ message: ['x'] }), 'text'],
+      [tableFromArrays({ text: Float64Array.from([1]) }), 'text'],
+      [tableFromArrays({ text: ['x'], stream: ['tty'] }), 'stream'],
+      [tableFromArrays({ text: ['x'], time: Float64Array.from([Number.NaN]) }), 'time'],
+    ] as const) {
+      const res = await api(`${s.url}/api/v1/runs/a1/logs`, {
+        method: 'POST',
+        body: tableToIPC(bad, 'stream'),
+        headers: { 'content-type': 'application/vnd.apache.arrow.stream' },
+      });
+      expect([res.status, (res.body as { error: { field?: string } }).error.field]).toEqual([400, field]);
+    }
+    const garbage = await api(`${s.url}/api/v1/runs/a1/logs`, {
+      method: 'POST',
+      body: new Uint8Array([1, 2, 3]),
+      headers: { 'content-type': 'application/vnd.apache.arrow.stream' },
+    });
+    expect((garbage.body as { error: { code: string } }).error.code).toBe('malformed_arrow');
   });
 });
