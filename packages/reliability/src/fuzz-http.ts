@@ -159,7 +159,8 @@ export function httpTarget(served: ServedStore): FuzzTarget<HttpInput> {
       // fetch sends a string body without a content type as text/plain.
       const textual =
         input.contentType === 'text/plain' || (input.contentType === undefined && typeof input.body === 'string');
-      return input.path === '/api/v1/ingest/points' && textual ? KnownFault.ingestTextBody : undefined;
+      const perTypeSchema = input.path === '/api/v1/ingest/points' || input.path.endsWith('/logs');
+      return input.method === 'POST' && perTypeSchema && textual ? KnownFault.ingestTextBody : undefined;
     },
     async check(input) {
       const before = input.expect ? served.store.ingestor.nextIndex(input.expect.series) : 0;

@@ -5,11 +5,12 @@
  */
 export const KnownFault = {
   /**
-   * packages/server: `POST /api/v1/ingest/points` with a body of a content type that has no
-   * schema (`text/plain`, fastify's built-in string parser) reaches `batchFromJson` with a string
-   * and answers 500 `internal` instead of 415.
+   * packages/server: a route whose body schema is given per content type (`POST
+   * /api/v1/ingest/points`; `POST /api/v1/runs/:id/logs` as being changed now) takes a
+   * `text/plain` body (fastify's built-in string parser) unvalidated, reaches the JSON path with a
+   * string and answers 500 `internal` instead of 415.
    */
-  ingestTextBody: 'server: ingest with a text/plain body answers 500',
+  ingestTextBody: 'server: a text/plain body on ingest or logs answers 500',
   /**
    * packages/server (through apache-arrow's `tableFromIPC`): a 432-byte Arrow stream whose schema
    * message was mutated makes the decoder spin for ~25 s on the event loop and grow to ~950 MiB
