@@ -21,8 +21,13 @@ export class ParseContext {
       this.tally.add(RejectReason.invalidName, name, () => `${format} metric name refused: ${problem}`);
       return false;
     }
+    this.emitChecked(name, value, x, time, axis, format);
+    return true;
+  }
+
+  /** Emits a point whose name this context's `names` already accepted. */
+  emitChecked(name: string, value: number, x: number, time: number, axis: XAxis, format: Format): void {
     this.points++;
     this.sink.point(name, value, x, time, axis, format);
-    return true;
   }
 }

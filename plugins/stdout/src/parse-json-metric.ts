@@ -35,7 +35,7 @@ export class JsonMetricParser {
   parseAt(text: string, start: number, end: number, now: number): boolean {
     const slot = this.#heads.find(text, start, end);
     if (slot >= 0) {
-      if (this.#rest(text, start + this.#heads.length(slot), end, this.#heads.name(slot), now)) return true;
+      if (this.#rest(text, start + this.#heads.length(slot), end, this.#heads.name(slot), true, now)) return true;
     } else if (text.slice(start, start + FAST_PREFIX.length) === FAST_PREFIX && this.#fast(text, start, end, now)) {
       return true;
     }
@@ -78,12 +78,14 @@ export class JsonMetricParser {
     if (nameEnd < 0 || nameEnd >= end || s.slice(nameEnd, nameEnd + FAST_VALUE.length) !== FAST_VALUE) return false;
     for (let i = nameStart; i < nameEnd; i++) if (s.charCodeAt(i) === 92 /* backslash */) return false;
     const valueStart = nameEnd + FAST_VALUE.length;
-    const name = this.#heads.remember(s, start, valueStart, s.slice(nameStart, nameEnd));
-    return this.#rest(s, valueStart, end, name, now);
+    const name = s.slice(nameStart, nameEnd);
+    // Only names the series rule accepts are held, so that a held head's name needs no check.
+    if (this.context.names.check(name) !== undefined) return this.#rest(s, valueStart, end, name, false, now);
+    return this.#rest(s, valueStart, end, this.#heads.remember(s, start, valueStart, name), true, now);
   }
 
   /** The fast shape from its value on: `<number>}` or `<number>, "step": <number>}`. */
-  #rest(s: string, valueStart: number, end: number, name: string, now: number): boolean {
+  #rest(s: string, valueStart: number, end: number, name: string, checked: boolean, now: number): boolean {
     const close = end - 1;
     if (s.charCodeAt(close) !== 125 /* } */) return false;
     const comma = s.indexOf(',', valueStart);
@@ -97,7 +99,9 @@ export class JsonMetricParser {
       if (step === undefined || !Number.isFinite(step)) return false;
       x = step;
     }
-    this.context.emit(name, value, x, now, Number.isNaN(x) ? XAxis.none : XAxis.step, Format.json);
+    const axis = Number.isNaN(x) ? XAxis.none : XAxis.step;
+    if (checked) this.context.emitChecked(name, value, x, now, axis, Format.json);
+    else this.context.emit(name, value, x, now, axis, Format.json);
     return true;
   }
 
