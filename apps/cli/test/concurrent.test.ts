@@ -1,7 +1,6 @@
-import { type AddressInfo, createServer } from 'node:net';
 import { Store } from '@trainscope/core';
 import { describe, expect, it } from 'vitest';
-import { demoScript, spawnCli, tempDir } from './helpers.js';
+import { demoScript, freePort, spawnCli, tempDir } from './helpers.js';
 
 describe('two trainscope run at once on one store', () => {
   it('both record everything: the second writes through the first one API, which serves until both end', async () => {
@@ -123,13 +122,37 @@ describe('trainscope run writing through a server that restarts', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
+describe('trainscope run whose store owner ends for good', () => {
+  it('takes the store over after a while and records every point once', async () => {
+    const dir = tempDir();
+    const served = spawnCli(['--dir', dir, 'serve', '--port', '0']);
+    await new Promise<void>((resolve) => {
+      served.child.stderr?.on('data', (d: Buffer) => {
+        if (d.toString().includes('serving')) resolve();
+      });
     });
+    const script =
+      'let i = 0; const t = setInterval(() => { console.log(JSON.stringify({ metric: "m", value: i, step: i })); if (++i === 100) clearInterval(t); }, 20);';
+    const run = spawnCli(['--dir', dir, 'run', '--name', 'orphan', '--no-gpu', '--', process.execPath, '-e', script]);
+    let printed = 0;
+    run.child.stdout?.on('data', (d: Buffer) => {
+      printed += d.toString().split('\n').filter(Boolean).length;
+    });
+    while (printed < 20) await new Promise((r) => setTimeout(r, 20));
+    served.child.kill('SIGTERM');
+    expect((await served.done).code).toBe(0);
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/this run now owns/);
+    const store = await Store.open({ dir });
+    try {
+      const [r] = await store.listRuns({ name: 'orphan' });
+      expect(r?.status).toBe('completed');
+      const [m] = (await store.listSeries(r?.id as string)).filter((s) => s.name === 'm');
+      const points = await store.readPoints({ series: [m?.id as number], by: 'n', limit: 1000 });
+      expect(Array.from(points.value)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    } finally {
+      await store.close();
+    }
   });
-}
+});

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Store } from '@trainscope/core';
 import { afterEach } from 'vitest';
 
 // The built CLI, as a user runs it (turbo builds it before the tests).
@@ -57,4 +59,32 @@ export function spawnCli(
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return spawnCli(args, env).done;
+}
+
+/** The store's first run, its series, their summaries by name, and its log lines. */
+export async function storeView(dir: string) {
+  const store = await Store.open({ dir });
+  try {
+    const [run] = await store.listRuns();
+    if (!run) throw new Error('no run recorded');
+    const series = await store.listSeries(run.id);
+    const summaries = await store.summaries(series.map((s) => s.id));
+    const byName = new Map(series.map((s, i) => [s.name, summaries[i]]));
+    const logs = await store.readLogs(run.id, { limit: 10_000 });
+    return { run, series, byName, logs };
+  } finally {
+    await store.close();
+  }
+}
+
+/** A TCP port free on loopback just now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

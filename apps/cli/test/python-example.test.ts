@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Store } from '@trainscope/core';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from './helpers.js';
+import { runCli, storeView, tempDir } from './helpers.js';
 
 const example = fileURLToPath(new URL('../../../examples/train.py', import.meta.url));
 
@@ -18,19 +17,6 @@ function python(): string | null {
 const py = python();
 
 describe.skipIf(py === null)('trainscope run -- python3 examples/train.py', () => {
-  async function recorded(dir: string) {
-    const store = await Store.open({ dir });
-    try {
-      const [run] = await store.listRuns();
-      if (!run) throw new Error('no run recorded');
-      const series = await store.listSeries(run.id);
-      const summaries = await store.summaries(series.map((s) => s.id));
-      return { run, byName: new Map(series.map((s, i) => [s.name, summaries[i]])) };
-    } finally {
-      await store.close();
-    }
-  }
-
   it('stores the JSON lines, the Keras-style epoch values and every statsd packet of a standard-library script', async () => {
     const dir = tempDir();
     const result = await runCli(['--dir', dir, 'run', '--project', 'examples', '--', py as string, example], {
@@ -41,7 +27,7 @@ describe.skipIf(py === null)('trainscope run -- python3 examples/train.py', () =
     expect(result.stderr).toContain('done');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Epoch 3/3');
-    const { run, byName } = await recorded(dir);
+    const { run, byName } = await storeView(dir);
     expect(run).toMatchObject({ project: 'examples', status: 'completed', exitCode: 0 });
     // one JSON line every 10 steps, at x = the global step
     expect(byName.get('batch_loss')).toMatchObject({ count: 12, lastX: 120 });
@@ -63,7 +49,7 @@ describe.skipIf(py === null)('trainscope run -- python3 examples/train.py', () =
       FAIL_AT_EPOCH: '2',
     });
     expect(result.code).toBe(1);
-    const { run, byName } = await recorded(dir);
+    const { run, byName } = await storeView(dir);
     expect(run.status).toBe('failed');
     expect(run.exitCode).toBe(1);
     expect(run.errorMessage).toContain('RuntimeError: simulated failure in epoch 2');

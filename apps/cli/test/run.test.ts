@@ -1,21 +1,5 @@
-import { Store } from '@trainscope/core';
 import { describe, expect, it } from 'vitest';
-import { demoScript, fixture, runCli, spawnCli, tempDir } from './helpers.js';
-
-async function storeView(dir: string) {
-  const store = await Store.open({ dir });
-  try {
-    const [run] = await store.listRuns();
-    if (!run) throw new Error('no run recorded');
-    const series = await store.listSeries(run.id);
-    const summaries = await store.summaries(series.map((s) => s.id));
-    const byName = new Map(series.map((s, i) => [s.name, summaries[i]]));
-    const logs = await store.readLogs(run.id, { limit: 10_000 });
-    return { run, series, byName, logs };
-  } finally {
-    await store.close();
-  }
-}
+import { demoScript, fixture, runCli, spawnCli, storeView, tempDir } from './helpers.js';
 
 describe('trainscope run', () => {
   it('records Keras progress, JSON metric lines, statsd packets and system figures of the demo, and passes output through', async () => {

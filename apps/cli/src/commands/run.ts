@@ -16,13 +16,14 @@ import { nvmlPlugin, readNvmlHostInfo } from '@trainscope/plugin-nvml';
 import { ListenError, type StatsdPlugin, statsdPlugin } from '@trainscope/plugin-statsd';
 import { stdoutPlugin } from '@trainscope/plugin-stdout';
 import { readHostInfo, systemPlugin } from '@trainscope/plugin-system';
+import type { TrainscopeServer } from '@trainscope/server';
 import { openInBrowser } from '../browser.js';
 import { exitCodeOf, startChild, TailLines, waitForChild } from '../child-process.js';
 import { CliError } from '../cli-error.js';
 import type { Output } from '../output.js';
 import { openOwnedStore, StoreOwnedError } from '../owner.js';
 import { parseParams } from '../params.js';
-import { remoteContext, runFromApi } from '../remote-context.js';
+import { httpTransport, type RunTransport, remoteContext, runFromApi, storeTransport } from '../remote-context.js';
 
 /** Options of `trainscope run`. */
 export interface RunOptions {
@@ -164,34 +165,52 @@ async function remoteBackend(url: string, dir: string, input: RunInputFields, ou
     const refused = new CliError(
       `The store ${dir} is owned by another process serving ${url}, which did not accept a new run: ${(error as Error).message}`,
     );
-    throw error instanceof ApiRequestError && error.code === 'unreachable'
-      ? new OwnerUnreachableError(refused)
-      : refused;
+    // Unreachable, or answering 5xx while it shuts down: the owner is ending.
+    const ending = error instanceof ApiRequestError && (error.code === 'unreachable' || error.status >= 500);
+    throw ending ? new OwnerUnreachableError(refused) : refused;
   }
   out.debug(`trainscope: recording through the store owner at ${url}`);
-  const context = remoteContext(client, run, out);
+  let owned: { store: Store; server: TrainscopeServer } | null = null;
+  let ownerUrl = url;
+  // The owner went away: write through a new owner if one appeared, else own the store.
+  const takeOver = async (): Promise<RunTransport | null> => {
+    const owner = readOwner(dir);
+    if (owner?.url && owner.pid !== process.pid && processAlive(owner.pid)) {
+      if (owner.url === ownerUrl) return null;
+      ownerUrl = owner.url;
+      out.info(`trainscope: the store is now served at ${owner.url}; recording there`);
+      return httpTransport(new TrainscopeClient({ url: owner.url, ...(apiKey ? { apiKey } : {}) }), run.id);
+    }
+    try {
+      owned = await openOwnedStore({ dir });
+    } catch (error) {
+      if (error instanceof StoreOwnedError) return null;
+      throw error;
+    }
+    out.info(`trainscope: the store's owner ended; this run now owns ${dir} and serves it at ${owned.server.url}`);
+    return storeTransport(owned.store, run.id);
+  };
+  const context = remoteContext(httpTransport(client, run.id), run, out, { takeOver });
   return {
     run,
     context,
     url,
     storeDir: dir,
-    updateRun: async (patch) => {
-      await context.flush();
-      await client.updateRun(run.id, {
-        ...(patch.status ? { status: patch.status } : {}),
-        ...(patch.exitCode !== undefined ? { exit_code: patch.exitCode } : {}),
-        ...(patch.errorMessage !== undefined ? { error_message: patch.errorMessage } : {}),
-      });
-    },
+    updateRun: (patch) => context.updateRun(patch),
     flush: () => context.flush(),
     close: async () => {
       await context.flush().catch((error: unknown) => {
         const { points, logs } = context.pending();
         out.error(
-          `trainscope: ${points} points and ${logs} log lines could not be delivered to ${url}: ${(error as Error).message}`,
+          `trainscope: ${points} points and ${logs} log lines could not be delivered to ${ownerUrl}: ${(error as Error).message}`,
         );
       });
       await context.close();
+      const self = owned as { store: Store; server: TrainscopeServer } | null;
+      if (self) {
+        await waitForOtherRuns(self.store, run.id, out);
+        await self.server.close();
+      }
     },
   };
 }
