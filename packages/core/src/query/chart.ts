@@ -130,7 +130,7 @@ export async function chartRead(
     result = await readFloat64Columns(
       connection,
       `SELECT floor(b / ${ratio}) AS px, ${M4_SELECT_LEVEL}
-       FROM ${aggTable(levelIndex)} WHERE series_id = ? AND b >= ? AND b < ?
+       FROM ${aggTable(levelIndex)} WHERE series_id = ?::UINTEGER AND b >= ? AND b < ?
        GROUP BY px ORDER BY px`,
       [query.seriesId, firstPixel * ratio, (lastPixel + 1) * ratio],
     );
@@ -139,7 +139,7 @@ export async function chartRead(
     result = await readFloat64Columns(
       connection,
       `SELECT floor(${col} / ${pixel}) AS px, ${rawSelect(col)}
-       FROM points_all WHERE series_id = ? AND ${col} >= ? AND ${col} < ?
+       FROM points_all WHERE series_id = ?::UINTEGER AND ${col} >= ? AND ${col} < ?
        GROUP BY px ORDER BY px`,
       [query.seriesId, firstPixel * pixel, (lastPixel + 1) * pixel],
     );
@@ -166,12 +166,12 @@ async function axisExtent(
     axis === 'x' && baseExp !== null
       ? await readFloat64Columns(
           connection,
-          `SELECT min(fx), max(lx) FROM ${aggTable(LEVEL_COUNT - 1)} WHERE series_id = ?`,
+          `SELECT min(fx), max(lx) FROM ${aggTable(LEVEL_COUNT - 1)} WHERE series_id = ?::UINTEGER`,
           [seriesId],
         )
       : await readFloat64Columns(
           connection,
-          `SELECT min(${axis === 'x' ? 'x' : 't'}), max(${axis === 'x' ? 'x' : 't'}) FROM points_all WHERE series_id = ?`,
+          `SELECT min(${axis === 'x' ? 'x' : 't'}), max(${axis === 'x' ? 'x' : 't'}) FROM points_all WHERE series_id = ?::UINTEGER`,
           [seriesId],
         );
   const lo = columns[0]?.[0];

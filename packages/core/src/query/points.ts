@@ -72,7 +72,7 @@ export async function readPoints(connection: DuckDBConnection, query: PointsQuer
     throw new QueryError(`Range start (${query.start}) is after end (${query.end}).`, query);
   }
   const params: DuckDBValue[] = [...query.series];
-  let where = `series_id IN (${query.series.map(() => '?').join(', ')})`;
+  let where = `series_id IN (${query.series.map(() => '?::UINTEGER').join(', ')})`;
   if (query.start !== undefined) {
     where += ` AND ${col} >= ?`;
     params.push(query.start);
@@ -83,7 +83,7 @@ export async function readPoints(connection: DuckDBConnection, query: PointsQuer
   }
   if (query.cursor) {
     const [s, k, n] = decodeCursor(query.cursor);
-    where += ` AND (series_id > ? OR (series_id = ? AND (${col} > ? OR (${col} = ? AND n > ?))))`;
+    where += ` AND (series_id > ?::UINTEGER OR (series_id = ?::UINTEGER AND (${col} > ? OR (${col} = ? AND n > ?))))`;
     params.push(s, s, k, k, n);
   }
   const { columns, length } = await readFloat64Columns(
