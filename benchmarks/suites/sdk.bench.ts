@@ -116,7 +116,8 @@ async function rawClient(url: string, points: number, format: 'json' | 'arrow'):
   const B = 65_536;
   const start = performance.now();
   for (let off = 0; off < points; off += B) {
-    const batch = columns(off, Math.min(B, points - off), ids, () => Date.now());
+    const now = Date.now();
+    const batch = columns(off, Math.min(B, points - off), ids, () => now);
     if (format === 'json') await client.ingest(batch);
     else
       await client.ingestArrow(
@@ -169,47 +170,44 @@ const benchmark: Benchmark = {
     const rows: BenchRow[] = [];
     const rate = (points: number, ms: number) => (points / ms) * 1000;
 
-    const collect = async (fn: () => Promise<Timing>) => {
-      const runs: Timing[] = [];
-      for (let r = 0; r < repeats; r++) runs.push(await fn());
-      return { calls: median(runs.map((t) => t.callsMs)), total: median(runs.map((t) => t.totalMs)) };
+    /**
+     * Runs the cases in turn, `repeats` rounds, so a baseline and its peers are measured close in
+     * time (this machine is shared: load shifts between minutes); ratios are medians of per-round
+     * ratios to the first case.
+     */
+    const rounds = async (points: number, cases: [string, () => Promise<Timing>][]) => {
+      const runs: Timing[][] = cases.map(() => []);
+      for (let r = 0; r < repeats; r++) {
+        for (const [k, [, fn]] of cases.entries()) runs[k]?.push(await fn());
+      }
+      const base = runs[0] as Timing[];
+      for (const [k, [name]] of cases.entries()) {
+        const t = runs[k] as Timing[];
+        rows.push({
+          case: name,
+          points,
+          'calls points/s': rate(points, median(t.map((x) => x.callsMs))),
+          'end-to-end points/s': rate(points, median(t.map((x) => x.totalMs))),
+          'end-to-end vs baseline': median(t.map((x, r) => (base[r] as Timing).totalMs / x.totalMs)),
+        });
+      }
     };
 
-    const raw = await collect(() => rawIngestor(tmpDir, localPoints));
-    const local = [
-      ['local: raw core Ingestor (baseline)', raw],
-      ['local: metrics.log (10 fields/record)', await collect(() => sdkLocal(tmpDir, localPoints, 'log'))],
-      ['local: Metric.record (throttle off)', await collect(() => sdkLocal(tmpDir, localPoints, 'record'))],
-    ] as const;
-    for (const [name, t] of local) {
-      rows.push({
-        case: name,
-        points: localPoints,
-        'calls points/s': rate(localPoints, t.calls),
-        'end-to-end points/s': rate(localPoints, t.total),
-        'end-to-end vs baseline': raw.total / t.total,
-      });
-    }
+    await rounds(localPoints, [
+      ['local: raw core Ingestor (baseline)', () => rawIngestor(tmpDir, localPoints)],
+      ['local: metrics.log (10 fields/record)', () => sdkLocal(tmpDir, localPoints, 'log')],
+      ['local: Metric.record (throttle off)', () => sdkLocal(tmpDir, localPoints, 'record')],
+    ]);
 
     const store = await Store.open({ dir: nextDir(tmpDir) });
     const server = await createServer({ store });
     try {
-      const client = await collect(() => rawClient(server.url, remotePoints, 'arrow'));
-      const remote = [
-        ['remote: raw client Arrow batches (baseline)', client],
-        ['remote: raw client JSON batches', await collect(() => rawClient(server.url, remotePoints, 'json'))],
-        ['remote: metrics.log (10 fields/record)', await collect(() => sdkRemote(server.url, remotePoints, 'log'))],
-        ['remote: Metric.record (throttle off)', await collect(() => sdkRemote(server.url, remotePoints, 'record'))],
-      ] as const;
-      for (const [name, t] of remote) {
-        rows.push({
-          case: name,
-          points: remotePoints,
-          'calls points/s': rate(remotePoints, t.calls),
-          'end-to-end points/s': rate(remotePoints, t.total),
-          'end-to-end vs baseline': client.total / t.total,
-        });
-      }
+      await rounds(remotePoints, [
+        ['remote: raw client Arrow batches (baseline)', () => rawClient(server.url, remotePoints, 'arrow')],
+        ['remote: raw client JSON batches', () => rawClient(server.url, remotePoints, 'json')],
+        ['remote: metrics.log (10 fields/record)', () => sdkRemote(server.url, remotePoints, 'log')],
+        ['remote: Metric.record (throttle off)', () => sdkRemote(server.url, remotePoints, 'record')],
+      ]);
     } finally {
       await server.close();
     }
@@ -221,7 +219,7 @@ const benchmark: Benchmark = {
 
     const sdkCalls = Math.min(...rows.slice(1, 3).map((r) => r['calls points/s'] as number));
     const notes = [
-      `median of ${repeats} runs; ${FIELDS} series; local ${localPoints.toLocaleString('en-US')} points, remote ${remotePoints.toLocaleString('en-US')} points (server in this process, on loopback)`,
+      `median of ${repeats} rounds (cases in turn; ratios are medians of per-round ratios); ${FIELDS} series; local ${localPoints.toLocaleString('en-US')} points, remote ${remotePoints.toLocaleString('en-US')} points (server in this process, on loopback)`,
       `SDK calls locally: ${Math.round(sdkCalls).toLocaleString('en-US')} points/s (target >= 1,000,000): ${sdkCalls >= 1e6 ? 'met' : 'missed'}; end to end is bounded by the store's commit rate (the baseline row)`,
       `throttled-away record: ${cost.throttled.toFixed(0)} ns/call (target < 1000): ${cost.throttled < 1000 ? 'met' : 'missed'}`,
     ];
