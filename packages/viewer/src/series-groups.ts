@@ -38,16 +38,22 @@ function systemRank(prefix: string): number {
 
 /**
  * Groups a run's series into charts. System series share a chart when they share a prefix and a
- * unit (`gpu/0/utilization` and `gpu/0/memory_utilization`, both fractions); training series
+ * unit (`gpu/0/utilization` and `gpu/0/memory_utilization`, both fractions), with a series'
+ * window extremes (`cpu/usage_cores/min`, `/max`) beside it; training series
  * share a chart per Coflux group, else per first name segment (`train/loss`, `train/acc`).
  */
 export function dashboardLayout(series: readonly ApiSeries[]): DashboardLayout {
   const system = new Map<string, ChartGroup & { rank: number }>();
   const training = new Map<string, ChartGroup>();
+  const systemNames = new Set(series.filter((s) => s.kind === 'system').map((s) => s.name));
   for (const s of series) {
     const parts = s.name.split('/');
     if (s.kind === 'system') {
-      const prefix = parts.length > 1 ? parts.slice(0, -1).join('/') : s.name;
+      // `name/min` and `name/max` (the extremes of each reporting window) join `name`'s chart.
+      const extreme = /^(.*)\/(?:min|max)$/.exec(s.name);
+      const base = extreme && systemNames.has(extreme[1] as string) ? (extreme[1] as string) : s.name;
+      const baseParts = base.split('/');
+      const prefix = baseParts.length > 1 ? baseParts.slice(0, -1).join('/') : base;
       // Per-process GPU memory lines join their GPU's memory chart.
       const family = prefix.replace(/^(gpu\/\d+)\/process\/\d+$/, '$1');
       const unit = s.unit ?? '';

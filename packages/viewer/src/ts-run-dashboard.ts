@@ -371,7 +371,7 @@ export class TsRunDashboard extends LitElement {
             ${
               shown
                 ? html`<ts-chart .source=${this.#source ?? undefined} series=${g.seriesIds.join(',')} heading=${g.title}
-                  x-axis=${this.xAxis} .smoothing=${kind === 'training' ? this.smoothing : 0} .height=${height}
+                  x-axis=${kind === 'system' ? 'relative' : this.xAxis} .smoothing=${kind === 'training' ? this.smoothing : 0} .height=${height}
                   theme=${this.theme || nothing}></ts-chart>`
                 : html`<div class="placeholder">${g.title}</div>`
             }

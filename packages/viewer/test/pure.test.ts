@@ -104,9 +104,13 @@ describe('dashboard layout', () => {
       series(8, 'cpu/usage_percent', { kind: 'system', unit: '%' }),
       series(9, 'gpu/0/process/77/memory_used_bytes', { kind: 'system', unit: 'bytes' }),
       series(10, 'gpu/0/memory_used_bytes', { kind: 'system', unit: 'bytes' }),
+      series(11, 'cpu/usage_percent/max', { kind: 'system', unit: '%' }),
+      series(12, 'cpu/usage_percent/min', { kind: 'system', unit: '%' }),
+      series(13, 'disk/io/max', { kind: 'system', unit: 'bytes' }),
     ]);
     expect(layout.system.map((g) => [g.title, g.seriesIds])).toEqual([
-      ['CPU (%)', [8]],
+      ['CPU (%)', [8, 11, 12]],
+      ['disk/io (bytes)', [13]],
       ['GPU 0 (bytes)', [9, 10]],
       ['GPU 0 (fraction)', [6, 7]],
       ['GPU 1 (fraction)', [5]],
