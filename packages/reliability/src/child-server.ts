@@ -15,10 +15,9 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** Starts a server over the store in `dir` in a child process. */
-export async function startChildServer(dir: string, flushIntervalMs?: number): Promise<ChildServer> {
-  const args = ['--conditions=development', '--import', 'tsx', MAIN, dir];
-  if (flushIntervalMs !== undefined) args.push(String(flushIntervalMs));
+/** Starts a server over the store in `dir` in a child process (port 0: a free one). */
+export async function startChildServer(dir: string, flushIntervalMs = 500, port = 0): Promise<ChildServer> {
+  const args = ['--conditions=development', '--import', 'tsx', MAIN, dir, String(flushIntervalMs), String(port)];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const first = await new Promise<string>((resolve, reject) => {
