@@ -1,26 +1,36 @@
 /** Slots in the table (a power of two). */
-const SLOTS = 64;
-/** Where the name starts in a head (`{"metric": "` is 12 characters). */
-const NAME_AT = 12;
+const SLOTS = 256;
+const HEAD_START = '{"metric": "';
+const HEAD_END = '", "value": ';
+/** Misses in a row after which a held head gives its slot up. */
+const YIELD_AFTER = 64;
+/** Where the name starts in a head. */
+const NAME_AT = HEAD_START.length;
 
 /**
  * Heads of recent JSON metric lines, `{"metric": "<name>", "value": `, each with its name, so that
- * a line printed again for the same metric is recognised with one `startsWith` instead of a
- * scan, slices and a name lookup per line (`startsWith` beats a slice of 13 or more characters,
- * which V8 compares outside its fast path). Direct-mapped on two characters of the name: a head whose slot is taken replaces the
- * older one, so memory stays bounded whatever the output holds. Heads and names are copies,
- * never slices that would keep a whole decoded chunk in memory.
+ * a line printed again for the same metric is recognised with one slice comparison instead of a
+ * scan, slices, a backslash check and a name lookup per line. Direct-mapped on the name's length
+ * and a few of its characters: a head whose slot is taken replaces the older one, so memory stays
+ * bounded whatever the output holds. Heads and names are built or copied, never slices that
+ * would keep a whole decoded chunk in memory.
  */
 export class LineHeads {
   readonly #heads: string[] = new Array<string>(SLOTS).fill('');
   readonly #names: string[] = new Array<string>(SLOTS).fill('');
+  /** Lines that missed the slot's head since its last hit (a held head yields only to a run of them). */
+  readonly #misses = new Uint8Array(SLOTS);
 
-  /** The slot of the head held for the line `s[start, end)` when the line starts with it, else -1. */
+  /**
+   * The slot of the head held for the line `s[start, end)` when the line starts with it; else
+   * `~slot` (negative), the slot to `remember` the line's head in.
+   */
   find(s: string, start: number, end: number): number {
     const slot = slotOf(s, start);
     const head = this.#heads[slot] as string;
     const after = start + head.length;
-    if (head.length === 0 || after >= end || s.slice(start, after) !== head) return -1;
+    if (head.length === 0 || after >= end || s.slice(start, after) !== head) return ~slot;
+    this.#misses[slot] = 0;
     return slot;
   }
 
@@ -34,21 +44,44 @@ export class LineHeads {
     return this.#names[slot] as string;
   }
 
-  /** Holds `s[start, valueStart)`, the head of a line that names `name`; returns the held name. */
-  remember(s: string, start: number, valueStart: number, name: string): string {
-    const slot = slotOf(s, start);
+  /**
+   * Offers `slot` (from `find`) the head `{"metric": "<name>", "value": ` of a line that missed
+   * it; returns the name to use (the held copy when it was taken). A slot in use is given up only
+   * after `YIELD_AFTER` lines missed it without a hit between, so that more names than slots do
+   * not make every line pay for a copy.
+   */
+  remember(slot: number, name: string): string {
+    if ((this.#heads[slot] as string).length > 0 && ++(this.#misses[slot] as number) < YIELD_AFTER) return name;
+    this.#misses[slot] = 0;
     const held = copyOf(name);
-    this.#heads[slot] = copyOf(s.slice(start, valueStart));
+    // Built from parts, then copied: a concatenation is a rope that V8 compares off its fast path.
+    this.#heads[slot] = copyOf(`${HEAD_START}${held}${HEAD_END}`);
     this.#names[slot] = held;
     return held;
   }
 }
 
+/**
+ * The slot of the line at `start`, from the name's length, its first character and its last two
+ * (`train/loss` and `train/acc` differ at the end, `layer_1/norm` and `layer_2/norm` inside, so
+ * both ends and the length are mixed). Characters past the text read as NaN, which mixes as 0.
+ */
 function slotOf(s: string, start: number): number {
-  return (s.charCodeAt(start + NAME_AT) * 31 + s.charCodeAt(start + NAME_AT + 1)) & (SLOTS - 1);
+  const nameStart = start + NAME_AT;
+  const nameEnd = s.indexOf('"', nameStart);
+  const hash =
+    (nameEnd - nameStart) * 7919 +
+    s.charCodeAt(nameStart) * 31 +
+    s.charCodeAt(nameEnd - 1) * 131 +
+    s.charCodeAt(nameEnd - 2) * 17 +
+    s.charCodeAt(nameStart + ((nameEnd - nameStart) >> 1));
+  return (hash ^ (hash >>> 6)) & (SLOTS - 1);
 }
 
-/** A flat copy: V8 makes a slice of 13 characters or more a view that keeps its whole parent. */
+/**
+ * A flat copy: V8 makes a slice of 13 characters or more a view that keeps its whole parent, and
+ * a concatenation a rope (shorter strings are flat copies already).
+ */
 function copyOf(s: string): string {
   return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
 }

@@ -36,7 +36,10 @@ export class JsonMetricParser {
     const slot = this.#heads.find(text, start, end);
     if (slot >= 0) {
       if (this.#rest(text, start + this.#heads.length(slot), end, this.#heads.name(slot), true, now)) return true;
-    } else if (text.slice(start, start + FAST_PREFIX.length) === FAST_PREFIX && this.#fast(text, start, end, now)) {
+    } else if (
+      text.slice(start, start + FAST_PREFIX.length) === FAST_PREFIX &&
+      this.#fast(text, start, end, ~slot, now)
+    ) {
       return true;
     }
     return this.#general(start === 0 && end === text.length ? text : text.slice(start, end), now);
@@ -72,7 +75,7 @@ export class JsonMetricParser {
    * the next line for this metric is recognised by `parseAt` with one comparison.
    * Returns false (nothing emitted) for anything else, which then takes the general path.
    */
-  #fast(s: string, start: number, end: number, now: number): boolean {
+  #fast(s: string, start: number, end: number, slot: number, now: number): boolean {
     const nameStart = start + FAST_PREFIX.length;
     const nameEnd = s.indexOf('"', nameStart);
     if (nameEnd < 0 || nameEnd >= end || s.slice(nameEnd, nameEnd + FAST_VALUE.length) !== FAST_VALUE) return false;
@@ -81,7 +84,7 @@ export class JsonMetricParser {
     const name = s.slice(nameStart, nameEnd);
     // Only names the series rule accepts are held, so that a held head's name needs no check.
     if (this.context.names.check(name) !== undefined) return this.#rest(s, valueStart, end, name, false, now);
-    return this.#rest(s, valueStart, end, this.#heads.remember(s, start, valueStart, name), true, now);
+    return this.#rest(s, valueStart, end, this.#heads.remember(slot, name), true, now);
   }
 
   /** The fast shape from its value on: `<number>}` or `<number>, "step": <number>}`. */

@@ -19,7 +19,7 @@ describe('FloydHub JSON metric lines', () => {
   });
 
   it('reads a metric printed again on every line the same as its first line, for many metrics', () => {
-    // Heads of recent lines are held to skip re-reading the name; 300 names share 64 slots.
+    // Heads of recent lines are held to skip re-reading the name; 300 names are more than its 256 slots.
     const names = Array.from({ length: 300 }, (_, k) => `m${k % 7}/${'x'.repeat(k % 13)}${k}`);
     const lines: string[] = [];
     for (let round = 0; round < 3; round++) {
