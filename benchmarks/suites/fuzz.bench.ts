@@ -12,13 +12,20 @@ import { type Benchmark, type BenchRow, fmt } from '../lib/harness.ts';
 
 const main = fileURLToPath(new URL('../../packages/reliability/src/fuzz-soak-main.ts', import.meta.url));
 
-function soakInChild(target: string, count: number, seed: number): SoakFigures {
-  const out = execFileSync(
-    process.execPath,
-    ['--conditions=development', '--import', 'tsx', main, target, String(count), String(seed)],
-    { encoding: 'utf8', maxBuffer: 1 << 24 },
-  );
-  return JSON.parse(out.trim().split('\n').pop() as string) as SoakFigures;
+/** Soaks one target in a child; a child that dies (a parser or the server in it crashed) is a crash. */
+function soakInChild(target: string, count: number, seed: number): SoakFigures | { died: string } {
+  try {
+    const out = execFileSync(
+      process.execPath,
+      ['--conditions=development', '--import', 'tsx', main, target, String(count), String(seed)],
+      { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    return JSON.parse(out.trim().split('\n').pop() as string) as SoakFigures;
+  } catch (error) {
+    const e = error as { signal?: string | null; status?: number | null; stderr?: string };
+    const why = /FATAL ERROR: [^\n]*/.exec(e.stderr ?? '')?.[0] ?? (e.stderr ?? '').trim().split('\n').pop();
+    return { died: `${e.signal ?? `exit ${e.status}`}: ${why}` };
+  }
 }
 
 export default {
@@ -37,7 +44,7 @@ export default {
           ['stdout', 5_000],
           ['statsd', 20_000],
           ['jsonl', 5_000],
-          ['http', 1_000],
+          ['http', 300],
           ['websocket', 2_000],
           ['cli', 8],
         ];
@@ -46,6 +53,11 @@ export default {
     const notes: string[] = [`seed ${seed} (each target draws seed, seed+1, ... per block of 1000 inputs)`];
     for (const [target, count] of plan) {
       const f = soakInChild(target, count, seed);
+      if ('died' in f) {
+        rows.push({ case: target, inputs: count, crashes: 1, 'process died': f.died });
+        notes.push(`${target}: the process soaking it died (${f.died}); rerun with the seed to find the input`);
+        continue;
+      }
       const refused = Object.values(f.rejected).reduce((a, b) => a + b, 0);
       rows.push({
         case: target,

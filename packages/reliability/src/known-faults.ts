@@ -14,8 +14,10 @@ export const KnownFault = {
   /**
    * packages/server (through apache-arrow's `tableFromIPC`): a 432-byte Arrow stream whose schema
    * message was mutated makes the decoder spin for ~25 s on the event loop and grow to ~950 MiB
-   * before refusing it; the server answers no one meanwhile. Fixture
-   * test/fixtures/http-arrow-mutated-schema-slow.arrows.
+   * before refusing it; the server answers no one meanwhile. Others of the same kind cost 1.3 GiB
+   * (http-arrow-mutated-1gib.arrows) or kill the server with a JavaScript heap out of memory
+   * (http-arrow-mutated-oom-crash.arrows, 432 bytes; seen in the fuzz soak). Fixtures in
+   * test/fixtures/.
    */
   arrowDecodeBlowup: 'server: a small mutated Arrow body costs ~25 s and ~1 GiB to refuse',
   /**
