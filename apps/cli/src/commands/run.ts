@@ -121,6 +121,7 @@ class OwnerUnreachableError extends Error {
 async function ownerBackend(dir: string, options: RunOptions, input: RunInputFields, out: Output): Promise<RunBackend> {
   const { store, server } = await openOwnedStore({
     dir,
+    out,
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.host !== undefined ? { host: options.host } : {}),
   });
@@ -182,7 +183,7 @@ async function remoteBackend(url: string, dir: string, input: RunInputFields, ou
       return httpTransport(new TrainscopeClient({ url: owner.url, ...(apiKey ? { apiKey } : {}) }), run.id);
     }
     try {
-      owned = await openOwnedStore({ dir });
+      owned = await openOwnedStore({ dir, out });
     } catch (error) {
       if (error instanceof StoreOwnedError) return null;
       throw error;

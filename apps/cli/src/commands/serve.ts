@@ -11,6 +11,7 @@ export async function serveCommand(
   const dir = resolveStoreDir(options.dir);
   const { server } = await openOwnedStore({
     dir,
+    out,
     port: options.port ?? 6070,
     ...(options.host !== undefined ? { host: options.host } : {}),
   });

@@ -21,6 +21,7 @@ export async function statsdCommand(
 ): Promise<number> {
   const { store, server } = await openOwnedStore({
     dir: resolveStoreDir(options.dir),
+    out,
     ...(options.apiPort !== undefined ? { port: options.apiPort } : {}),
   });
   try {

@@ -34,6 +34,8 @@ export interface IngestorHost {
   committed(deltas: SeriesDelta[]): void;
   /** Called when a flush fails; the data stays pending and is retried. */
   failed(error: unknown): void;
+  /** Called on the first successful flush after one or more failed. */
+  resumed(): void;
   /** Serialises writer-connection use with other writes (run updates). */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -69,6 +71,28 @@ class PendingPoints {
     merged.append(this.asBatch());
     Object.assign(this, { series: merged.series, x: merged.x, time: merged.time, value: merged.value });
     this.length = merged.length;
+  }
+
+  /** Removes the first `skip.get(id)` points of each series named, keeping the order of the rest. */
+  dropHead(skip: Map<number, number>): number {
+    const left = new Map(skip);
+    let w = 0;
+    for (let r = 0; r < this.length; r++) {
+      const id = this.series[r] as number;
+      const k = left.get(id);
+      if (k !== undefined && k > 0) {
+        left.set(id, k - 1);
+        continue;
+      }
+      this.series[w] = id;
+      this.x[w] = this.x[r] as number;
+      this.time[w] = this.time[r] as number;
+      this.value[w] = this.value[r] as number;
+      w++;
+    }
+    const dropped = this.length - w;
+    this.length = w;
+    return dropped;
   }
 
   asBatch(): PointBatch {
@@ -204,6 +228,16 @@ export class Ingestor {
     return state.count;
   }
 
+  /**
+   * After the database was reopened: drops from the pending points the first `k` of each series
+   * that a write reported as failed had in fact committed. Returns how many were dropped.
+   */
+  dropCommitted(skip: Map<number, number>): number {
+    const dropped = this.#pending.dropHead(skip);
+    this.committed += dropped;
+    return dropped;
+  }
+
   /** Like `ingest`, but waits for a flush first when enough is pending (back-pressure). */
   async ingestAsync(batch: PointBatch): Promise<void> {
     if (this.#pending.length + batch.length > this.#flushPoints * 2) await this.flush();
@@ -285,7 +319,10 @@ export class Ingestor {
       this.#arm();
       throw error;
     }
-    this.#lastError = null;
+    if (this.#lastError !== null) {
+      this.#lastError = null;
+      this.#host.resumed();
+    }
     const runs = new Set<string>();
     for (const plan of plans.values()) {
       Object.assign(plan.state, plan.next);

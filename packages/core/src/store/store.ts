@@ -54,8 +54,13 @@ export interface StoreOptions extends IngestorOptions {
   dir?: string;
   /** Retention policy applied by `applyRetention()`; @default none (everything stays hot) */
   retention?: RetentionPolicy;
-  /** Called when a background flush fails (disk full, read-only directory). Points stay pending. */
+  /**
+   * Called when a flush fails (disk full, read-only directory). Points stay pending and are
+   * retried; a database DuckDB gave up on after the failure is reopened.
+   */
   onWriteError?: (error: unknown) => void;
+  /** Called when writing succeeds again after `onWriteError`. */
+  onWriteResumed?: () => void;
 }
 
 /** Filters of `listRuns`. */
@@ -108,9 +113,12 @@ export class Store {
   /** Absolute path of the database file. */
   readonly file: string;
   readonly ingestor: Ingestor;
-  readonly #instance: DuckDBInstance;
-  readonly #writer: DuckDBConnection;
-  readonly #readers: DuckDBConnection[];
+  #instance: DuckDBInstance;
+  #writer: DuckDBConnection;
+  #readers: DuckDBConnection[];
+  /** When the database may next be reopened after DuckDB invalidated it (epoch ms). */
+  #reopenAfter = 0;
+  #reopening: Promise<void> | null = null;
   #readerTurn = 0;
   readonly #states = new Map<number, SeriesState>();
   readonly #runSeries = new Map<string, Map<string, SeriesState>>();
@@ -128,6 +136,7 @@ export class Store {
   readonly #live: LiveHub;
   readonly #retention: RetentionPolicy | undefined;
   readonly #onWriteError: ((error: unknown) => void) | undefined;
+  readonly #onWriteResumed: (() => void) | undefined;
   #closed = false;
 
   private constructor(
@@ -148,13 +157,17 @@ export class Store {
     this.#owner = owner;
     this.#retention = options.retention;
     this.#onWriteError = options.onWriteError;
+    this.#onWriteResumed = options.onWriteResumed;
     this.#live = new LiveHub(
       (id, from, limit) => this.#readSince(id, from, limit),
       (runId) => this.#listRunSeriesCounts(runId),
     );
+    const store = this;
     this.ingestor = new Ingestor(
       {
-        connection: writer,
+        get connection() {
+          return store.#writer;
+        },
         state: (id) => this.#states.get(id),
         writeSideRows: () => this.#writeSideRows(),
         touched: (runIds) => {
@@ -163,7 +176,11 @@ export class Store {
         },
         wantsDeltas: () => this.#live.size > 0,
         committed: (deltas) => this.#live.publish(deltas),
-        failed: (error) => this.#onWriteError?.(error),
+        failed: (error) => {
+          this.#onWriteError?.(error);
+          if (isInvalidated(error)) void this.#reopen();
+        },
+        resumed: () => this.#onWriteResumed?.(),
         exclusive: (fn) => this.#exclusive(fn),
       },
       options,
@@ -683,9 +700,17 @@ export class Store {
     } finally {
       this.#live.closeAll();
       await this.#writeChain.catch(() => {});
-      this.#writer.closeSync();
-      for (const r of this.#readers) r.closeSync();
-      this.#instance.closeSync();
+      for (const close of [
+        () => this.#writer.closeSync(),
+        ...this.#readers.map((r) => () => r.closeSync()),
+        () => this.#instance.closeSync(),
+      ]) {
+        try {
+          close();
+        } catch {
+          // closed already (a reopen after a failed write did not succeed)
+        }
+      }
       releaseOwnership(this.dir);
     }
   }
@@ -695,6 +720,81 @@ export class Store {
   }
 
   // ---- internals ----------------------------------------------------------------------------
+
+  /**
+   * DuckDB gives up on a database after a failed write (disk full at a checkpoint): every later
+   * call fails until it is opened again. Reopens it (at most once a second, while the disk stays
+   * full), then reconciles what is pending with what the database holds: a write reported as
+   * failed may have committed before the failure, so series, log lines and points it holds are
+   * not written twice.
+   */
+  #reopen(): Promise<void> {
+    if (this.#closed || this.#reopening || Date.now() < this.#reopenAfter) return this.#reopening ?? Promise.resolve();
+    this.#reopenAfter = Date.now() + 1000;
+    const attempt = this.#exclusive(async () => {
+      for (const c of [this.#writer, ...this.#readers]) {
+        try {
+          c.closeSync();
+        } catch {
+          // already unusable
+        }
+      }
+      try {
+        this.#instance.closeSync();
+      } catch {
+        // already unusable
+      }
+      this.#instance = await DuckDBInstance.create(this.file);
+      this.#writer = await this.#instance.connect();
+      await this.#writer.run(STAGE_DDL);
+      this.#readers = await Promise.all([this.#instance.connect(), this.#instance.connect(), this.#instance.connect()]);
+      await this.#refreshColdView();
+      await this.#reconcilePending();
+    });
+    this.#reopening = attempt
+      .catch(() => {
+        // Still failing (the disk is still full): the ingestor's retry comes back here.
+      })
+      .finally(() => {
+        this.#reopening = null;
+      });
+    return this.#reopening;
+  }
+
+  /** Drops from what is pending whatever the reopened database already holds. */
+  async #reconcilePending(): Promise<void> {
+    const c = this.#writer;
+    const seriesIds = this.#pendingSeries.map((s) => s.id);
+    if (seriesIds.length > 0) {
+      const held = new Set(
+        (await c.runAndReadAll(`SELECT id FROM series WHERE id IN (${seriesIds.join(',')})`))
+          .getRows()
+          .map((r) => Number(r[0])),
+      );
+      this.#pendingSeries = this.#pendingSeries.filter((s) => !held.has(s.id));
+    }
+    const runs = [...new Set(this.#pendingLogs.map((l) => l.runId))];
+    for (const runId of runs) {
+      const rows = (await c.runAndReadAll('SELECT max(n) FROM logs WHERE run_id = ?', [runId])).getRows();
+      const max = rows[0]?.[0] == null ? -1 : Number(rows[0][0]);
+      this.#pendingLogs = this.#pendingLogs.filter((l) => l.runId !== runId || l.n > max);
+    }
+    const ids = [...this.#states.keys()];
+    if (ids.length === 0) return;
+    const skip = new Map<number, number>();
+    const rows = await c.runAndReadAll(`${SERIES_WITH_STATS} WHERE s.id IN (${ids.join(',')})`);
+    for (const row of rows.getRowObjects()) {
+      const id = Number(row['id']);
+      const state = this.#states.get(id);
+      const held = row['st_count'] == null ? 0 : Number(row['st_count']);
+      if (!state || held <= state.count) continue;
+      skip.set(id, held - state.count);
+      this.#states.delete(id);
+      Object.assign(state, this.#stateFromRow(row, false), { series: state.series });
+      this.#states.set(id, state);
+    }
+    if (skip.size > 0) this.ingestor.dropCommitted(skip);
+  }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.#writeChain.then(fn, fn);
@@ -871,4 +971,9 @@ async function migrate(c: DuckDBConnection, file: string): Promise<void> {
     await c.run('ROLLBACK').catch(() => {});
     throw error;
   }
+}
+
+/** Whether DuckDB has invalidated the database after this error (it must be opened again). */
+function isInvalidated(error: unknown): boolean {
+  return /invalidated|FATAL/i.test(String((error as Error)?.message ?? error));
 }
