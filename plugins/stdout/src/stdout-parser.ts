@@ -49,7 +49,7 @@ export function createStdoutParser(sink: ParserSink, options: StdoutParserOption
   const context = new ParseContext(sink, tally, new NameCheck(), new FlatFields());
   const json = new JsonMetricParser(context);
   const states = new Map<OutputStream, StreamState>();
-  /** Finds the `|` of tqdm bars among redraws that are not read (Keras 2 bars have none). */
+  /** Finds the `|` of tqdm bars among redraws (Keras bars have none): one native search per `|`. */
   const pipes = new ForwardSearch(0x7c);
   let bytes = 0;
   let lines = 0;
@@ -160,6 +160,8 @@ export function createStdoutParser(sink: ParserSink, options: StdoutParserOption
     let i = start;
     while (i < end && bytes[i] === 32) i++;
     if (i < end && bytes[i] === 123 /* { */) return false;
+    // A `|` is a tqdm bar's: the decoded path reads those (and Keras too, so this only saves time).
+    if (formats.tqdm && pipes.has(bytes, start, end)) return false;
     if (!isUtf8(bytes.subarray(start, end))) return false;
     const keras = parseKerasBytes(bytes, start, end);
     if (keras === undefined) return false;
