@@ -11,9 +11,9 @@ const NAME_AT = HEAD_START.length;
  * Heads of recent JSON metric lines, `{"metric": "<name>", "value": `, each with its name, so that
  * a line printed again for the same metric is recognised with one slice comparison instead of a
  * scan, slices, a backslash check and a name lookup per line. Direct-mapped on the name's length
- * and a few of its characters: a head whose slot is taken replaces the older one, so memory stays
- * bounded whatever the output holds. Heads and names are built or copied, never slices that
- * would keep a whole decoded chunk in memory.
+ * and a few of its characters, 256 slots: memory stays bounded whatever the output holds, and a
+ * held head yields its slot to another after a run of misses. Heads and names are built or
+ * copied, never slices that would keep a whole decoded chunk in memory.
  */
 export class LineHeads {
   readonly #heads: string[] = new Array<string>(SLOTS).fill('');
