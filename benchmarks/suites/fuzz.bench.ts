@@ -74,7 +74,7 @@ export default {
       for (const s of f.samples) notes.push(`${target}: ${s}`);
     }
     const bad = rows.reduce(
-      (n, r) => n + (r['crashes'] as number) + (r['hangs'] as number) + (r['broken'] as number),
+      (n, r) => n + Number(r['crashes'] ?? 0) + Number(r['hangs'] ?? 0) + Number(r['broken'] ?? 0),
       0,
     );
     notes.push(`target 0 crashes, 0 hangs, 0 broken properties: ${bad === 0 ? 'met' : `missed (${fmt(bad)})`}`);
