@@ -189,6 +189,15 @@ export function buildProgram(out: Output, result: { code: number }): Command {
       result.code = keysRevoke(key, d ? { dir: d } : {}, out);
     });
 
+  // `--dir` also after the command name (`trainscope run --dir X -- ...`), where people put it.
+  const leaves = (c: Command): Command[] => (c.commands.length === 0 ? [c] : c.commands.flatMap(leaves));
+  for (const leaf of program.commands.flatMap(leaves)) {
+    leaf.option('--dir <path>', 'store directory (default: $TRAINSCOPE_DIR or ./.trainscope)');
+  }
+  program.hook('preAction', (_program, action) => {
+    const own = action.opts<{ dir?: string }>().dir;
+    if (own !== undefined) program.setOptionValue('dir', own);
+  });
   return program;
 }
 

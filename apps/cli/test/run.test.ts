@@ -168,3 +168,15 @@ describe('trainscope ls and show', () => {
     expect(missing.stderr).toContain('No run with id "nope"');
   });
 });
+
+describe('--dir', () => {
+  it('names the store before or after the command name', async () => {
+    const dir = tempDir();
+    const ran = await runCli(['run', '--dir', dir, '--name', 'after', '--no-gpu', '--', process.execPath, '-e', '0']);
+    expect(ran.code).toBe(0);
+    const listed = await runCli(['ls', '--dir', dir, '--json']);
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ name: 'after', status: 'completed' }]);
+    const before = await runCli(['--dir', dir, 'ls', '--json']);
+    expect(before.stdout).toBe(listed.stdout);
+  });
+});
