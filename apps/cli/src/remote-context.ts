@@ -1,26 +1,11 @@
-import { ApiRequestError, type ApiRun, type TrainscopeClient } from '@trainscope/client';
+import { ApiRequestError, type TrainscopeClient } from '@trainscope/client';
 import type { LogInput, PluginContext, PointBatch, Run, RunPatch, SeriesDef, Store } from '@trainscope/core';
+import { logToApi, runPatchToApi, seriesDefToApi } from '@trainscope/sdk';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import type { Output } from './output.js';
 
 /** A run as core's plugins see it, from the API's wire form. */
-export function runFromApi(run: ApiRun): Run {
-  const ms = (iso: string | null) => (iso === null ? null : Date.parse(iso));
-  return {
-    id: run.id,
-    project: run.project,
-    name: run.name,
-    status: run.status,
-    createdAt: Date.parse(run.created_at),
-    startedAt: ms(run.started_at),
-    endedAt: ms(run.ended_at),
-    exitCode: run.exit_code,
-    errorMessage: run.error_message,
-    params: run.params,
-    tags: run.tags,
-    host: run.host,
-  };
-}
+export { runFromApi } from '@trainscope/sdk';
 
 /** Where a remote run's data goes: the owner's API, or the store itself once this process owns it. */
 export interface RunTransport {
@@ -48,19 +33,7 @@ export class PositionGapError extends Error {
 export function httpTransport(client: TrainscopeClient, runId: string): RunTransport {
   return {
     async defineSeries(defs) {
-      const defined = await client.defineSeries(
-        runId,
-        defs.map((d) => ({
-          name: d.name,
-          ...(d.kind ? { kind: d.kind } : {}),
-          ...(d.type ? { type: d.type } : {}),
-          ...(d.group ? { group: d.group } : {}),
-          ...(d.unit ? { unit: d.unit } : {}),
-          ...(d.labels ? { labels: d.labels } : {}),
-          ...(d.scale ? { scale: d.scale } : {}),
-          ...(d.xScale ? { x_scale: d.xScale } : {}),
-        })),
-      );
+      const defined = await client.defineSeries(runId, defs.map(seriesDefToApi));
       return defined.map((s) => s.id);
     },
     async ingest(b, start) {
@@ -75,23 +48,10 @@ export function httpTransport(client: TrainscopeClient, runId: string): RunTrans
       }
     },
     async appendLogs(lines) {
-      await client.appendLogs(
-        runId,
-        lines.map((l) => ({
-          text: l.text,
-          ...(l.stream ? { stream: l.stream } : {}),
-          ...(l.level ? { level: l.level } : {}),
-          ...(l.time !== undefined ? { time: l.time } : {}),
-          ...(l.metadata ? { metadata: l.metadata } : {}),
-        })),
-      );
+      await client.appendLogs(runId, lines.map(logToApi));
     },
     async updateRun(patch) {
-      await client.updateRun(runId, {
-        ...(patch.status ? { status: patch.status } : {}),
-        ...(patch.exitCode !== undefined ? { exit_code: patch.exitCode } : {}),
-        ...(patch.errorMessage !== undefined ? { error_message: patch.errorMessage } : {}),
-      });
+      await client.updateRun(runId, runPatchToApi(patch));
     },
   };
 }
