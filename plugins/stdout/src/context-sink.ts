@@ -1,4 +1,5 @@
 import { BatchBuilder, type PluginContext, type SeriesDef } from '@trainscope/core';
+import { flatCopy } from './flat-copy.js';
 import type { LineMetadata, OutputStream, ParserSink, RejectReason, XAxis } from './sink.js';
 
 /**
@@ -18,7 +19,9 @@ export class ContextSink implements ParserSink {
   point(name: string, value: number, x: number, time: number, axis: XAxis): void {
     let id = this.#ids.get(name);
     if (id === undefined) {
-      const def: SeriesDef = { name, kind: 'training', type: 'gauge' };
+      // Kept for the run: a copy, not a slice holding the chunk the name was read from.
+      const kept = flatCopy(name);
+      const def: SeriesDef = { name: kept, kind: 'training', type: 'gauge' };
       if (axis !== 'none') def.xScale = { name: axis };
       try {
         id = this.context.series(def);
@@ -26,7 +29,7 @@ export class ContextSink implements ParserSink {
         this.context.logger.error('stdout: could not define series', { name, error: String(error) });
         return;
       }
-      this.#ids.set(name, id);
+      this.#ids.set(kept, id);
     }
     this.#batch.push(id, value, time, x);
   }

@@ -1,3 +1,5 @@
+import { flatCopy } from './flat-copy.js';
+
 /** Slots in the table (a power of two). */
 const SLOTS = 256;
 const HEAD_START = '{"metric": "';
@@ -53,9 +55,9 @@ export class LineHeads {
   remember(slot: number, name: string): string {
     if ((this.#heads[slot] as string).length > 0 && ++(this.#misses[slot] as number) < YIELD_AFTER) return name;
     this.#misses[slot] = 0;
-    const held = copyOf(name);
+    const held = flatCopy(name);
     // Built from parts, then copied: a concatenation is a rope that V8 compares off its fast path.
-    this.#heads[slot] = copyOf(`${HEAD_START}${held}${HEAD_END}`);
+    this.#heads[slot] = flatCopy(`${HEAD_START}${held}${HEAD_END}`);
     this.#names[slot] = held;
     return held;
   }
@@ -76,12 +78,4 @@ function slotOf(s: string, start: number): number {
     s.charCodeAt(nameEnd - 2) * 17 +
     s.charCodeAt(nameStart + ((nameEnd - nameStart) >> 1));
   return (hash ^ (hash >>> 6)) & (SLOTS - 1);
-}
-
-/**
- * A flat copy: V8 makes a slice of 13 characters or more a view that keeps its whole parent, and
- * a concatenation a rope (shorter strings are flat copies already).
- */
-function copyOf(s: string): string {
-  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
 }

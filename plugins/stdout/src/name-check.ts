@@ -1,4 +1,5 @@
 import { validateSeriesName } from '@trainscope/core';
+import { flatCopy } from './flat-copy.js';
 
 /** Names remembered before the cache starts over (keeps memory bounded on hostile output). */
 const MAX_CACHED = 10_000;
@@ -21,7 +22,7 @@ export class NameCheck {
       verdict = error instanceof Error ? error.message : String(error);
     }
     if (this.#verdicts.size >= MAX_CACHED) this.#verdicts.clear();
-    this.#verdicts.set(name, verdict);
+    this.#verdicts.set(flatCopy(name), verdict);
     return verdict ?? undefined;
   }
 }
