@@ -90,21 +90,17 @@ export class BatchBuilder {
     this.#value[i] = value;
   }
 
-  /** Returns the points held as a batch (views trimmed to length) and empties the builder. */
+  /** Returns the points held as a batch of their own (copies) and empties the builder. */
   take(): PointBatch {
     const n = this.#length;
+    // Copies of just the rows taken; the builder keeps its buffers for the next batch.
     const batch: PointBatch = {
       length: n,
-      series: this.#series.subarray(0, n),
-      x: this.#x.subarray(0, n),
-      time: this.#time.subarray(0, n),
-      value: this.#value.subarray(0, n),
+      series: this.#series.slice(0, n),
+      x: this.#x.slice(0, n),
+      time: this.#time.slice(0, n),
+      value: this.#value.slice(0, n),
     };
-    const capacity = Math.max(256, this.#series.length);
-    this.#series = new Uint32Array(capacity);
-    this.#x = new Float64Array(capacity);
-    this.#time = new Float64Array(capacity);
-    this.#value = new Float64Array(capacity);
     this.#length = 0;
     return batch;
   }

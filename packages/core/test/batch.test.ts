@@ -36,3 +36,15 @@ describe('columnar batches', () => {
     expect(() => validateBatchValues(badT)).toThrow(/wall time/);
   });
 });
+
+describe('BatchBuilder reuse', () => {
+  it('hands out batches that later pushes do not change', () => {
+    const b = new BatchBuilder();
+    b.push(1, 10, 100, 1);
+    const first = b.take();
+    b.push(2, 20, 200, 2);
+    const second = b.take();
+    expect([first.length, first.series[0], first.value[0], first.x[0]]).toEqual([1, 1, 10, 1]);
+    expect([second.length, second.series[0], second.value[0], second.time[0]]).toEqual([1, 2, 20, 200]);
+  });
+});
