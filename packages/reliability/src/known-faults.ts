@@ -21,11 +21,6 @@ export const KnownFault = {
    */
   arrowDecodeBlowup: 'server: a small mutated Arrow body costs ~25 s and ~1 GiB to refuse',
   /**
-   * packages/core + apps/cli: a disk that fills mid-run makes DuckDB invalidate the database; it
-   * is never reopened, so nothing is stored after space returns (test/store-disk-faults.test.ts).
-   */
-  diskFullInvalidates: 'core: disk full mid-run invalidates the database for good',
-  /**
    * apps/cli export: a dangling symlink at --out is taken as free and written through
    * (test/security-paths.test.ts).
    */
