@@ -300,3 +300,20 @@ describe('export', () => {
     expect(existsSync(join(dir, 'missing-dir'))).toBe(false);
   });
 });
+
+describe('back-pressure by age', () => {
+  it('ingestAsync waits until points acknowledged longer than maxAckAgeMs ago are committed', async () => {
+    // no timer flush within the test: only the age rule can make ingestAsync flush
+    const store = await openStore({ flushIntervalMs: 60_000, maxAckAgeMs: 30 });
+    const run = await store.createRun();
+    await store.openRun(run.id);
+    const a = store.defineSeries(run.id, { name: 'a' }).id;
+    await store.ingestor.ingestAsync(batchOf([a], [0], [0]));
+    expect(store.ingestor.committed).toBe(0); // young: acknowledged without waiting
+    await new Promise((r) => setTimeout(r, 60));
+    await store.ingestor.ingestAsync(batchOf([a], [1], [1]));
+    // the first point was older than 30 ms: it was committed before the second was taken
+    expect(store.ingestor.committed).toBe(1);
+    expect(store.ingestor.pending).toBe(1);
+  });
+});

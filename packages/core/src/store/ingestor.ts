@@ -13,6 +13,11 @@ export interface IngestorOptions {
   flushPoints?: number;
   /** Flush at least this often, so at most this much data is at risk. @default 500 */
   flushIntervalMs?: number;
+  /**
+   * `ingestAsync` waits while points it acknowledged longer ago than this are not yet committed.
+   * @default flushIntervalMs
+   */
+  maxAckAgeMs?: number;
   /** Refuse `ingest` beyond this many pending points (the store cannot keep up). @default 8000000 */
   maxPendingPoints?: number;
 }
@@ -147,6 +152,10 @@ export class Ingestor {
   readonly #maxPending: number;
   #pending = new PendingPoints();
   #flushing: Promise<void> = Promise.resolve();
+  /** Pairs (time acknowledged, points accepted after it), oldest first from `#ackHead`. */
+  readonly #acks: number[] = [];
+  #ackHead = 0;
+  readonly #maxAckAgeMs: number;
   /** Per series, points accepted so far (committed + pending), for series ingested to since open. */
   readonly #acceptedBy = new Map<number, number>();
   #timer: NodeJS.Timeout | null = null;
@@ -164,6 +173,7 @@ export class Ingestor {
     this.#host = host;
     this.#flushPoints = options.flushPoints ?? 1_000_000;
     this.#flushIntervalMs = options.flushIntervalMs ?? 500;
+    this.#maxAckAgeMs = options.maxAckAgeMs ?? this.#flushIntervalMs;
     this.#maxPending = options.maxPendingPoints ?? 8_000_000;
   }
 
@@ -211,6 +221,7 @@ export class Ingestor {
     }
     this.#pending.append(batch);
     this.accepted += length;
+    this.#acks.push(Date.now(), this.accepted);
     for (const [id, count] of runs) this.#acceptedBy.set(id, this.nextIndex(id) + count);
     if (this.#pending.length >= this.#flushPoints) void this.flush().catch(() => {});
     else this.#arm();
@@ -238,10 +249,30 @@ export class Ingestor {
     return dropped;
   }
 
-  /** Like `ingest`, but waits for a flush first when enough is pending (back-pressure). */
+  /**
+   * Like `ingest`, but with back-pressure: waits for the store first when enough is pending, or
+   * when points it acknowledged more than `maxAckAgeMs` ago are still not committed, so what a
+   * writer was told is taken is on disk within about that time (while writes succeed).
+   */
   async ingestAsync(batch: PointBatch): Promise<void> {
     if (this.#pending.length + batch.length > this.#flushPoints * 2) await this.flush();
+    while (this.#lastError === null) {
+      const oldest = this.#oldestUncommittedAck();
+      if (oldest === null || Date.now() - oldest <= this.#maxAckAgeMs) break;
+      await this.flush().catch(() => {});
+    }
     this.ingest(batch);
+  }
+
+  /** When the oldest acknowledged point not yet committed was acknowledged (epoch ms), or null. */
+  #oldestUncommittedAck(): number | null {
+    const acks = this.#acks;
+    while (this.#ackHead < acks.length && (acks[this.#ackHead + 1] as number) <= this.committed) this.#ackHead += 2;
+    if (this.#ackHead > 4096 && this.#ackHead * 2 > acks.length) {
+      acks.splice(0, this.#ackHead);
+      this.#ackHead = 0;
+    }
+    return this.#ackHead < acks.length ? (acks[this.#ackHead] as number) : null;
   }
 
   /**
@@ -329,6 +360,7 @@ export class Ingestor {
       runs.add(plan.state.series.runId);
     }
     this.committed += batch.length;
+    this.#oldestUncommittedAck(); // drops what this commit covered
     if (runs.size > 0) this.#host.touched(runs);
     if (this.#host.wantsDeltas()) this.#host.committed(this.#deltas(plans, batch, xs, xa));
   }
