@@ -138,6 +138,9 @@ export class Store {
   readonly #onWriteError: ((error: unknown) => void) | undefined;
   readonly #onWriteResumed: (() => void) | undefined;
   #closed = false;
+  /** Set once close() starts: no new reads begin. */
+  #closing = false;
+  readonly #reads = new Set<Promise<unknown>>();
 
   private constructor(
     dir: string,
@@ -699,6 +702,8 @@ export class Store {
       await this.ingestor.close();
     } finally {
       this.#live.closeAll();
+      this.#closing = true;
+      await Promise.allSettled([...this.#reads]);
       await this.#writeChain.catch(() => {});
       for (const close of [
         () => this.#writer.closeSync(),
@@ -732,6 +737,7 @@ export class Store {
     if (this.#closed || this.#reopening || Date.now() < this.#reopenAfter) return this.#reopening ?? Promise.resolve();
     this.#reopenAfter = Date.now() + 1000;
     const attempt = this.#exclusive(async () => {
+      await Promise.allSettled([...this.#reads]);
       for (const c of [this.#writer, ...this.#readers]) {
         try {
           c.closeSync();
@@ -803,8 +809,16 @@ export class Store {
   }
 
   async #withReader<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.#closing) throw new QueryError('The store is closed.', this.dir);
     const c = this.#readers[this.#readerTurn++ % this.#readers.length] as DuckDBConnection;
-    return fn(c);
+    const read = fn(c);
+    // close() waits for reads in flight: closing a connection under a running query crashes DuckDB.
+    this.#reads.add(read);
+    try {
+      return await read;
+    } finally {
+      this.#reads.delete(read);
+    }
   }
 
   async #query(sql: string, params?: DuckDBValue[]): Promise<Record<string, DuckDBValue>[]> {
