@@ -107,6 +107,8 @@ export async function createServer(options: ServerOptions): Promise<TrainscopeSe
     exposedHeaders: [CHART_META_HEADER, 'trainscope-next-cursor', 'trainscope-dropped-non-finite', 'retry-after'],
   });
 
+  // Bodies are JSON or Arrow; fastify's text/plain parser would hand routes a string (415 instead).
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(
     [ARROW_STREAM, 'application/vnd.apache.arrow.file'],
     { parseAs: 'buffer' },

@@ -3,6 +3,7 @@ import { decodeNumber } from '@trainscope/client';
 import type { PointBatch } from '@trainscope/core';
 import { type Table, tableFromIPC, type Vector } from 'apache-arrow';
 import { ApiError } from './api-error.js';
+import { checkArrowStream } from './check-arrow.js';
 
 const MAX_SERIES_ID = 0xffff_ffff;
 
@@ -67,6 +68,7 @@ function column(vector: Vector | null, length: number, fallback: number): Float6
 
 /** Reads an Arrow IPC stream (or file) body; a 400 `malformed_arrow` when it is not one. */
 export function tableFromBody(bytes: Uint8Array): Table {
+  checkArrowStream(bytes);
   let table: Table;
   try {
     table = tableFromIPC(bytes);

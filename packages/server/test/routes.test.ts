@@ -220,6 +220,18 @@ describe('REST routes against a real store', () => {
         415,
         'unsupported_media_type',
       ],
+      [
+        '/ingest/points',
+        { method: 'POST', body: '{"series":[1],"value":[1]}', headers: { 'content-type': 'text/plain' } },
+        415,
+        'unsupported_media_type',
+      ],
+      [
+        '/runs/r/logs',
+        { method: 'POST', body: '{"lines":[{"text":"x"}]}', headers: { 'content-type': 'text/plain' } },
+        415,
+        'unsupported_media_type',
+      ],
       ['/points?series=1&start=9&end=2', {}, 400, 'bad_range'],
       ['/points?series=../../etc/passwd', {}, 400, 'invalid_request'],
       ['/runs/..%2F..%2Fetc/logs', {}, 404, 'unknown_run'],
