@@ -1,4 +1,4 @@
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, renameSync, rmSync } from 'node:fs';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Store } from '@trainscope/core';
@@ -25,7 +25,8 @@ export async function exportCommand(
 ): Promise<number> {
   const target = resolve(options.out);
   if (!existsSync(dirname(target))) throw new CliError(`The folder of --out (${dirname(target)}) does not exist.`);
-  if (options.format !== 'jsonl-mldash' && existsSync(target) && !options.force) {
+  // lstat, not exists: a symlink at --out (dangling or not) is an existing entry, never followed.
+  if (options.format !== 'jsonl-mldash' && lstatSync(target, { throwIfNoEntry: false }) && !options.force) {
     throw new CliError(`${target} exists; pass --force to replace it.`);
   }
   return withStore(options.dir, async (store) => {
