@@ -47,9 +47,9 @@ describe('import and export write and read only what the user named', () => {
     }
   });
 
-  // apps/cli export: `existsSync` follows the link, so a dangling symlink at --out counts as free
-  // and DuckDB's COPY writes through it, creating the file it points at (outside what was named).
-  it.fails('export refuses an --out that is a dangling symlink instead of writing through it', async () => {
+  // Once a known fault (existsSync followed the link, so a dangling symlink counted as free and
+  // the export wrote through it); the CLI now checks --out with lstat.
+  it('export refuses an --out that is a dangling symlink instead of writing through it', async () => {
     const victim = `${work.path}/elsewhere/victim.csv`;
     mkdirSync(`${work.path}/elsewhere`);
     symlinkSync(victim, `${work.path}/link.csv`);
