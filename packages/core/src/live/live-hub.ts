@@ -18,7 +18,10 @@ export interface SubscribeOptions {
   series?: Record<number, number>;
   /** Runs whose every series (present and future) is wanted from its start, unless in `series`. */
   runs?: string[];
-  /** Called with coalesced deltas; the next call waits until the promise it returns settles. */
+  /**
+   * Called with the deltas since the last call (several per series when it fell behind, in order);
+   * the next call waits until the promise it returns settles.
+   */
   onDelta(deltas: SeriesDelta[]): void | Promise<void>;
   /** Called when a subscribed run changes (status, end). */
   onRun?(run: Run): void;
@@ -209,7 +212,9 @@ class LiveSubscription implements Subscription {
         continue;
       }
       if (this.#buffer.length > 0) {
-        const batch = coalesce(this.#buffer);
+        // Everything buffered goes in one call, as the deltas it arrived in: those are the
+        // objects every subscriber that keeps up gets, so a server encodes each once for all.
+        const batch = this.#buffer;
         this.#buffer = [];
         this.#buffered = 0;
         this.#bufferedEnd.clear();
@@ -220,44 +225,6 @@ class LiveSubscription implements Subscription {
       return;
     }
   }
-}
-
-/** Joins consecutive deltas of the same series into one. */
-function coalesce(deltas: SeriesDelta[]): SeriesDelta[] {
-  const bySeries = new Map<number, SeriesDelta[]>();
-  for (const d of deltas) {
-    const list = bySeries.get(d.seriesId);
-    if (list) list.push(d);
-    else bySeries.set(d.seriesId, [d]);
-  }
-  const out: SeriesDelta[] = [];
-  for (const list of bySeries.values()) {
-    if (list.length === 1) {
-      out.push(list[0] as SeriesDelta);
-      continue;
-    }
-    const total = list.reduce((s, d) => s + d.value.length, 0);
-    const first = list[0] as SeriesDelta;
-    const merged: SeriesDelta = {
-      seriesId: first.seriesId,
-      runId: first.runId,
-      from: first.from,
-      x: new Float64Array(total),
-      xGiven: new Uint8Array(total),
-      time: new Float64Array(total),
-      value: new Float64Array(total),
-    };
-    let offset = 0;
-    for (const d of list) {
-      merged.x.set(d.x, offset);
-      merged.xGiven.set(d.xGiven, offset);
-      merged.time.set(d.time, offset);
-      merged.value.set(d.value, offset);
-      offset += d.value.length;
-    }
-    out.push(merged);
-  }
-  return out;
 }
 
 function sliceDelta(d: SeriesDelta, skip: number): SeriesDelta {
