@@ -15,7 +15,7 @@ export interface IngestorOptions {
   flushIntervalMs?: number;
   /**
    * `ingestAsync` waits while points it acknowledged longer ago than this are not yet committed.
-   * @default flushIntervalMs
+   * @default half of flushIntervalMs
    */
   maxAckAgeMs?: number;
   /** Refuse `ingest` beyond this many pending points (the store cannot keep up). @default 8000000 */
@@ -173,7 +173,7 @@ export class Ingestor {
     this.#host = host;
     this.#flushPoints = options.flushPoints ?? 1_000_000;
     this.#flushIntervalMs = options.flushIntervalMs ?? 500;
-    this.#maxAckAgeMs = options.maxAckAgeMs ?? this.#flushIntervalMs;
+    this.#maxAckAgeMs = options.maxAckAgeMs ?? this.#flushIntervalMs / 2;
     this.#maxPending = options.maxPendingPoints ?? 8_000_000;
   }
 
