@@ -66,93 +66,77 @@ describe('trainscope run writing through a server that restarts', () => {
   it('buffers while the owner is down and delivers every point once when it is back', async () => {
     const dir = tempDir();
     const port = await freePort();
-    const serve = () => {
-      const s = spawnCli(['--dir', dir, 'serve', '--port', String(port)]);
-      return {
-        ...s,
-        ready: new Promise<void>((resolve) => {
-          s.child.stderr?.on('data', (d: Buffer) => {
-            if (d.toString().includes('serving')) resolve();
-          });
-        }),
-      };
-    };
-    const first = serve();
+    const first = serveStore(dir, port);
     await first.ready;
-    // 150 JSON metric lines over about 3 s
-    const script =
-      'let i = 0; const t = setInterval(() => { console.log(JSON.stringify({ metric: "m", value: i * 0.5, step: i })); if (++i === 150) clearInterval(t); }, 20);';
-    const run = spawnCli([
-      '--dir',
-      dir,
-      'run',
-      '--name',
-      'through-restart',
-      '--no-gpu',
-      '--',
-      process.execPath,
-      '-e',
-      script,
-    ]);
-    let printed = 0;
-    run.child.stdout?.on('data', (d: Buffer) => {
-      printed += d.toString().split('\n').filter(Boolean).length;
-    });
-    while (printed < 30) await new Promise((r) => setTimeout(r, 20));
+    const run = runPrinter(dir, 'through-restart', 150, 0.5);
+    await run.printedAtLeast(30);
     first.child.kill('SIGTERM');
     expect((await first.done).code).toBe(0);
     await new Promise((r) => setTimeout(r, 600));
-    const second = serve();
+    const second = serveStore(dir, port);
     await second.ready;
-    const result = await run.done;
-    expect(result.code).toBe(0);
+    expect((await run.done).code).toBe(0);
     second.child.kill('SIGTERM');
     await second.done;
-    const store = await Store.open({ dir });
-    try {
-      const [r] = await store.listRuns({ name: 'through-restart' });
-      expect(r?.status).toBe('completed');
-      const [m] = (await store.listSeries(r?.id as string)).filter((s) => s.name === 'm');
-      const points = await store.readPoints({ series: [m?.id as number], by: 'n', limit: 1000 });
-      expect(Array.from(points.x)).toEqual(Array.from({ length: 150 }, (_, i) => i));
-      expect(Array.from(points.value)).toEqual(Array.from({ length: 150 }, (_, i) => i * 0.5));
-    } finally {
-      await store.close();
-    }
+    const stored = await storedPoints(dir, 'through-restart');
+    expect(stored.status).toBe('completed');
+    expect(stored.x).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    expect(stored.value).toEqual(Array.from({ length: 150 }, (_, i) => i * 0.5));
   });
 });
 
 describe('trainscope run whose store owner ends for good', () => {
   it('takes the store over after a while and records every point once', async () => {
     const dir = tempDir();
-    const served = spawnCli(['--dir', dir, 'serve', '--port', '0']);
-    await new Promise<void>((resolve) => {
-      served.child.stderr?.on('data', (d: Buffer) => {
-        if (d.toString().includes('serving')) resolve();
-      });
-    });
-    const script =
-      'let i = 0; const t = setInterval(() => { console.log(JSON.stringify({ metric: "m", value: i, step: i })); if (++i === 100) clearInterval(t); }, 20);';
-    const run = spawnCli(['--dir', dir, 'run', '--name', 'orphan', '--no-gpu', '--', process.execPath, '-e', script]);
-    let printed = 0;
-    run.child.stdout?.on('data', (d: Buffer) => {
-      printed += d.toString().split('\n').filter(Boolean).length;
-    });
-    while (printed < 20) await new Promise((r) => setTimeout(r, 20));
+    const served = serveStore(dir);
+    await served.ready;
+    const run = runPrinter(dir, 'orphan', 100, 1);
+    await run.printedAtLeast(20);
     served.child.kill('SIGTERM');
     expect((await served.done).code).toBe(0);
     const result = await run.done;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/this run now owns/);
-    const store = await Store.open({ dir });
-    try {
-      const [r] = await store.listRuns({ name: 'orphan' });
-      expect(r?.status).toBe('completed');
-      const [m] = (await store.listSeries(r?.id as string)).filter((s) => s.name === 'm');
-      const points = await store.readPoints({ series: [m?.id as number], by: 'n', limit: 1000 });
-      expect(Array.from(points.value)).toEqual(Array.from({ length: 100 }, (_, i) => i));
-    } finally {
-      await store.close();
-    }
+    const stored = await storedPoints(dir, 'orphan');
+    expect(stored.status).toBe('completed');
+    expect(stored.value).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });
 });
+
+/** `trainscope serve` on a store, with a promise of its "serving" line. */
+function serveStore(dir: string, port = 0) {
+  const s = spawnCli(['--dir', dir, 'serve', '--port', String(port)]);
+  const ready = new Promise<void>((resolve) => {
+    s.child.stderr?.on('data', (d: Buffer) => {
+      if (d.toString().includes('serving')) resolve();
+    });
+  });
+  return { ...s, ready };
+}
+
+/** `trainscope run` of a script printing `count` JSON lines of metric m (value = step * scale), 20 ms apart. */
+function runPrinter(dir: string, name: string, count: number, scale: number) {
+  const script = `let i = 0; const t = setInterval(() => { console.log(JSON.stringify({ metric: "m", value: i * ${scale}, step: i })); if (++i === ${count}) clearInterval(t); }, 20);`;
+  const run = spawnCli(['--dir', dir, 'run', '--name', name, '--no-gpu', '--', process.execPath, '-e', script]);
+  let printed = 0;
+  run.child.stdout?.on('data', (d: Buffer) => {
+    printed += d.toString().split('\n').filter(Boolean).length;
+  });
+  const printedAtLeast = async (n: number) => {
+    while (printed < n) await new Promise((r) => setTimeout(r, 20));
+  };
+  return { ...run, printedAtLeast };
+}
+
+/** The points of series m of the named run, by position. */
+async function storedPoints(dir: string, name: string) {
+  const store = await Store.open({ dir });
+  try {
+    const [r] = await store.listRuns({ name });
+    const [m] = (await store.listSeries(r?.id as string)).filter((s) => s.name === 'm');
+    const points = await store.readPoints({ series: [m?.id as number], by: 'n', limit: 1000 });
+    return { status: r?.status, x: Array.from(points.x), value: Array.from(points.value) };
+  } finally {
+    await store.close();
+  }
+}

@@ -4,26 +4,27 @@ import { runCli, storeView, tempDir } from './helpers.js';
 
 const example = fileURLToPath(new URL('../../../examples/train.ts', import.meta.url));
 
+/** `trainscope run` of the TypeScript example in a store directory, with the example's options. */
+const runExample = (dir: string, ...options: string[]) =>
+  runCli([
+    '--dir',
+    dir,
+    'run',
+    '--project',
+    'examples',
+    '--no-gpu',
+    '--',
+    process.execPath,
+    '--import',
+    'tsx',
+    example,
+    ...options,
+  ]);
+
 describe('trainscope run -- node examples/train.ts (the TypeScript SDK example)', () => {
   it('joins the run the CLI made: SDK metrics, params and log lines land in it, the CLI records the exit', async () => {
     const dir = tempDir();
-    const result = await runCli([
-      '--dir',
-      dir,
-      'run',
-      '--project',
-      'examples',
-      '--no-gpu',
-      '--',
-      process.execPath,
-      '--import',
-      'tsx',
-      example,
-      '--epochs',
-      '2',
-      '--batches',
-      '10',
-    ]);
+    const result = await runExample(dir, '--epochs', '2', '--batches', '10');
     expect(result.code, result.stderr).toBe(0);
     const { run, byName, logs } = await storeView(dir);
     // one run: the one `trainscope run` created, which the SDK joined
@@ -38,23 +39,7 @@ describe('trainscope run -- node examples/train.ts (the TypeScript SDK example)'
 
   it('a thrown error fails the run with its message', async () => {
     const dir = tempDir();
-    const result = await runCli([
-      '--dir',
-      dir,
-      'run',
-      '--no-gpu',
-      '--',
-      process.execPath,
-      '--import',
-      'tsx',
-      example,
-      '--epochs',
-      '3',
-      '--batches',
-      '5',
-      '--fail-at',
-      '1',
-    ]);
+    const result = await runExample(dir, '--epochs', '3', '--batches', '5', '--fail-at', '1');
     expect(result.code).toBe(1);
     const { run } = await storeView(dir);
     expect(run.status).toBe('failed');
