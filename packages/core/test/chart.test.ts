@@ -122,6 +122,32 @@ describe('chart reads (M4 on a power-of-two grid)', () => {
     expect(Math.min(...data.buckets.minV)).toBe(-4999);
   });
 
+  it('buckets raw points the same whether it reads them itself or past its cap lets DuckDB aggregate them', async () => {
+    const store = await openStore();
+    const n = 20_000;
+    const xs = Array.from({ length: n }, (_, i) => (i * 7919) % n);
+    const vs = xs.map((x) => (x % 997 === 0 ? Number.NaN : Math.sin(x / 300) + (x === 12_345 ? 9 : 0)));
+    const id = await seriesWith(store, xs, vs, 4000);
+    const times = Array.from({ length: n }, (_, i) => 1.7e12 + i);
+    const byTime = new Map(times.map((t, i) => [t, vs[i] as number]));
+    // 3 pixels over 20k points is past the cap (DuckDB's GROUP BY); 1000 pixels is under it.
+    for (const width of [2, 1000]) {
+      const data = await store.chart({ seriesId: id, width, axis: 'time' });
+      expect(data.source).toBe('raw');
+      expect(asRef(data)).toEqual(bruteM4(times, vs, data.pixelExp, data.start, data.end));
+      const b = data.buckets;
+      for (let i = 0; i < b.length; i++) {
+        if (Number.isNaN(b.minV[i])) continue;
+        expect(byTime.get(b.minX[i] as number)).toBe(b.minV[i]);
+        expect(byTime.get(b.maxX[i] as number)).toBe(b.maxV[i]);
+      }
+    }
+    const near = await store.chart({ seriesId: id, width: 800, start: 12_000, end: 12_600 });
+    expect(near.source).toBe('raw');
+    expect(asRef(near)).toEqual(bruteM4(xs, vs, near.pixelExp, near.start, near.end));
+    expect(Math.max(...near.buckets.maxV)).toBe(Math.sin(12_345 / 300) + 9);
+  });
+
   it('refuses bad widths, reversed ranges, unknown axes and unknown series', async () => {
     const store = await openStore();
     const id = await seriesWith(store, [1, 2, 3], [1, 2, 3]);

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { QueryError } from '../errors.js';
-import { LEVEL_COUNT, LEVEL_STEP, type M4Columns } from '../m4.js';
+import { LEVEL_COUNT, LEVEL_STEP, M4Builder, type M4Columns } from '../m4.js';
 import { readFloat64Columns } from '../store/read-columns.js';
 import { aggTable } from '../store/schema.js';
 
@@ -39,10 +39,6 @@ export interface ChartSeriesInfo {
   baseExp: number | null;
   last: { x: number; time: number; value: number } | null;
 }
-
-const M4_SELECT_LEVEL = `
-  sum(cnt), sum(nan_cnt), min(fx), arg_min(fv, fx), max(lx), arg_max(lv, lx),
-  arg_min(nx, nv), min(nv), arg_max(mx, mv), max(mv)`;
 
 function rawSelect(axis: string): string {
   return `count(*), count(*) FILTER (WHERE isnan(v)), min(${axis}), arg_min(v, ${axis}), max(${axis}), arg_max(v, ${axis}),
@@ -124,25 +120,43 @@ export async function chartRead(
     levelIndex = Math.min(LEVEL_COUNT - 1, Math.floor((pixelExp - info.baseExp) / LEVEL_STEP));
     level = info.baseExp + levelIndex * LEVEL_STEP;
   }
-  let result: { length: number; columns: Float64Array[] };
+  let buckets: M4Columns;
   if (level !== null) {
+    // At most 16 level buckets per pixel (more only on the coarsest level, which holds few), so
+    // the rows are read as they are and merged here: a GROUP BY costs more than the rows do.
     const ratio = 2 ** (pixelExp - level);
-    result = await readFloat64Columns(
+    const rows = await readFloat64Columns(
       connection,
-      `SELECT floor(b / ${ratio}) AS px, ${M4_SELECT_LEVEL}
-       FROM ${aggTable(levelIndex)} WHERE series_id = ?::UINTEGER AND b >= ? AND b < ?
-       GROUP BY px ORDER BY px`,
+      `SELECT cnt, nan_cnt, fx, fv, lx, lv, nx, nv, mx, mv
+       FROM ${aggTable(levelIndex)} WHERE series_id = ?::UINTEGER AND b >= ? AND b < ?`,
       [query.seriesId, firstPixel * ratio, (lastPixel + 1) * ratio],
     );
+    buckets = mergeLevelRows(rows.columns, rows.length, pixelExp);
   } else {
     const col = axis === 'x' ? 'x' : 't';
-    result = await readFloat64Columns(
+    const lo = firstPixel * pixel;
+    const hi = (lastPixel + 1) * pixel;
+    const cap = rawCap(lastPixel - firstPixel + 1);
+    // Below the finest level a pixel holds fewer than ~64 points, so the range's points are few
+    // enough to read and bucket here; past the cap (a denser stretch, or a long wall-time range)
+    // DuckDB aggregates them instead.
+    const rows = await readFloat64Columns(
       connection,
-      `SELECT floor(${col} / ${pixel}) AS px, ${rawSelect(col)}
-       FROM points_all WHERE series_id = ?::UINTEGER AND ${col} >= ? AND ${col} < ?
-       GROUP BY px ORDER BY px`,
-      [query.seriesId, firstPixel * pixel, (lastPixel + 1) * pixel],
+      `SELECT ${col}, v FROM points_all WHERE series_id = ?::UINTEGER AND ${col} >= ? AND ${col} < ? LIMIT ${cap + 1}`,
+      [query.seriesId, lo, hi],
     );
+    if (rows.length <= cap) {
+      buckets = bucketPoints(rows.columns[0] as Float64Array, rows.columns[1] as Float64Array, rows.length, pixelExp);
+    } else {
+      const result = await readFloat64Columns(
+        connection,
+        `SELECT floor(${col} / ${pixel}) AS px, ${rawSelect(col)}
+         FROM points_all WHERE series_id = ?::UINTEGER AND ${col} >= ? AND ${col} < ?
+         GROUP BY px ORDER BY px`,
+        [query.seriesId, lo, hi],
+      );
+      buckets = toM4(result.columns, result.length);
+    }
   }
   return {
     seriesId: query.seriesId,
@@ -151,8 +165,94 @@ export async function chartRead(
     end,
     pixelExp,
     source: level === null ? 'raw' : level,
-    buckets: toM4(result.columns, result.length),
+    buckets,
     last: info.last,
+  };
+}
+
+/** Most raw points a chart read buckets itself: 64 a pixel, within [4096, 2^20]. */
+function rawCap(pixels: number): number {
+  return Math.min(2 ** 20, Math.max(4096, 64 * pixels));
+}
+
+/** M4 of raw points on the grid 2^pixelExp, sorted by bucket. */
+function bucketPoints(xs: Float64Array, vs: Float64Array, length: number, pixelExp: number): M4Columns {
+  const builder = new M4Builder(pixelExp, 1024);
+  for (let i = 0; i < length; i++) builder.addPoint(xs[i] as number, vs[i] as number);
+  return sortedColumns(builder.columns());
+}
+
+/** M4 of level buckets (each inside one pixel: level <= pixelExp) merged into pixels, sorted. */
+function mergeLevelRows(cols: Float64Array[], length: number, pixelExp: number): M4Columns {
+  const [count, nanCount, firstX, firstV, lastX, lastV, minX, minV, maxX, maxV] = cols as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  const rows: M4Columns = {
+    length,
+    bucket: new Float64Array(0),
+    count,
+    nanCount,
+    firstX,
+    firstV,
+    lastX,
+    lastV,
+    minX,
+    minV,
+    maxX,
+    maxV,
+  };
+  const builder = new M4Builder(pixelExp, 1024);
+  for (let i = 0; i < length; i++) builder.addBucket(rows, i);
+  return sortedColumns(builder.columns());
+}
+
+/** The builder's buckets trimmed to length and in bucket order (rows arrive in table order). */
+function sortedColumns(c: M4Columns): M4Columns {
+  const n = c.length;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = (c.bucket[i - 1] as number) < (c.bucket[i] as number);
+  if (sorted) {
+    return {
+      length: n,
+      bucket: c.bucket.subarray(0, n),
+      count: c.count.subarray(0, n),
+      nanCount: c.nanCount.subarray(0, n),
+      firstX: c.firstX.subarray(0, n),
+      firstV: c.firstV.subarray(0, n),
+      lastX: c.lastX.subarray(0, n),
+      lastV: c.lastV.subarray(0, n),
+      minX: c.minX.subarray(0, n),
+      minV: c.minV.subarray(0, n),
+      maxX: c.maxX.subarray(0, n),
+      maxV: c.maxV.subarray(0, n),
+    };
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (a, b) => (c.bucket[a] as number) - (c.bucket[b] as number),
+  );
+  const pick = (col: Float64Array) => Float64Array.from(order, (i) => col[i] as number);
+  return {
+    length: n,
+    bucket: pick(c.bucket),
+    count: pick(c.count),
+    nanCount: pick(c.nanCount),
+    firstX: pick(c.firstX),
+    firstV: pick(c.firstV),
+    lastX: pick(c.lastX),
+    lastV: pick(c.lastV),
+    minX: pick(c.minX),
+    minV: pick(c.minV),
+    maxX: pick(c.maxX),
+    maxV: pick(c.maxV),
   };
 }
 
