@@ -2,13 +2,30 @@ import type { ApiChartQuery } from '@trainscope/client';
 import type { ChartData } from '@trainscope/core';
 import { makeTable, tableToIPC } from 'apache-arrow';
 import { ApiError } from '../api-error.js';
-import { seriesParams } from '../schemas.js';
+import { seriesIdList, seriesParams } from '../schemas.js';
 import { chartMetaToWire, chartToWire } from '../to-wire.js';
 import type { RouteContext } from './context.js';
 import { ARROW_STREAM } from './points.js';
 
 /** Header carrying a chart's metadata (range, pixel exponent, last point) beside Arrow buckets. */
 export const CHART_META_HEADER = 'trainscope-chart';
+
+/** Most series one multi-series chart read takes (a chart overlays a handful; a compare view a few dozen). */
+export const MAX_CHART_SERIES = 256;
+
+const chartQueryProperties = {
+  width: { type: 'integer', minimum: 1, maximum: 100000 },
+  start: { type: 'number' },
+  end: { type: 'number' },
+  axis: { type: 'string', enum: ['x', 'time'] },
+  format: { type: 'string', enum: ['arrow', 'json'] },
+} as const;
+
+function checkRange(query: { start?: number; end?: number }): void {
+  if (query.start !== undefined && query.end !== undefined && query.start > query.end) {
+    throw new ApiError(400, 'bad_range', `start (${query.start}) is after end (${query.end}).`, 'querystring/start');
+  }
+}
 
 function chartToArrow(c: ChartData): Uint8Array {
   const b = c.buckets;
@@ -30,6 +47,64 @@ function chartToArrow(c: ChartData): Uint8Array {
   );
 }
 
+/** Several charts in one Arrow table, told apart by a `series_id` column (rows in request order). */
+function chartsToArrow(charts: ChartData[]): Uint8Array {
+  const total = charts.reduce((n, c) => n + c.buckets.length, 0);
+  const seriesId = new Uint32Array(total);
+  const keys = [
+    'bucket',
+    'count',
+    'nanCount',
+    'firstX',
+    'firstV',
+    'lastX',
+    'lastV',
+    'minX',
+    'minV',
+    'maxX',
+    'maxV',
+  ] as const;
+  const cols = keys.map(() => new Float64Array(total));
+  let at = 0;
+  for (const c of charts) {
+    seriesId.fill(c.seriesId, at, at + c.buckets.length);
+    keys.forEach((k, i) => {
+      (cols[i] as Float64Array).set(c.buckets[k], at);
+    });
+    at += c.buckets.length;
+  }
+  const [bucket, count, nanCount, firstX, firstV, lastX, lastV, minX, minV, maxX, maxV] = cols as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  return tableToIPC(
+    makeTable({
+      series_id: seriesId,
+      bucket,
+      count,
+      nan_count: nanCount,
+      first_x: firstX,
+      first_v: firstV,
+      last_x: lastX,
+      last_v: lastV,
+      min_x: minX,
+      min_v: minV,
+      max_x: maxX,
+      max_v: maxV,
+    }),
+    'stream',
+  );
+}
+
 /** M4 chart reads: Arrow IPC by default (metadata in a header), JSON on request. */
 export function chartRoutes({ app, store }: RouteContext): void {
   app.get<{ Params: { seriesId: number }; Querystring: ApiChartQuery & { format?: 'arrow' | 'json' } }>(
@@ -41,32 +116,54 @@ export function chartRoutes({ app, store }: RouteContext): void {
           type: 'object',
           required: ['width'],
           additionalProperties: false,
-          properties: {
-            width: { type: 'integer', minimum: 1, maximum: 100000 },
-            start: { type: 'number' },
-            end: { type: 'number' },
-            axis: { type: 'string', enum: ['x', 'time'] },
-            format: { type: 'string', enum: ['arrow', 'json'] },
-          },
+          properties: chartQueryProperties,
         },
       },
     },
     async (request, reply) => {
       const { format = 'arrow', ...query } = request.query;
-      if (query.start !== undefined && query.end !== undefined && query.start > query.end) {
-        throw new ApiError(
-          400,
-          'bad_range',
-          `start (${query.start}) is after end (${query.end}).`,
-          'querystring/start',
-        );
-      }
+      checkRange(query);
       const chart = await store.chart({ seriesId: request.params.seriesId, ...query });
       if (format === 'json') return chartToWire(chart);
       return reply
         .type(ARROW_STREAM)
         .header(CHART_META_HEADER, JSON.stringify(chartMetaToWire(chart)))
         .send(Buffer.from(chartToArrow(chart)));
+    },
+  );
+
+  // Several series over one range in one request: a chart of four series asks once, not four
+  // times, on every zoom. Same buckets as the one-series route, per series, in the order asked (each id once).
+  app.get<{ Querystring: ApiChartQuery & { series: string; format?: 'arrow' | 'json' } }>(
+    '/api/v1/chart',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          required: ['series', 'width'],
+          additionalProperties: false,
+          properties: { series: seriesIdList, ...chartQueryProperties },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { format = 'arrow', series, ...query } = request.query;
+      checkRange(query);
+      const ids = [...new Set(series.split(',').map(Number))];
+      if (ids.length > MAX_CHART_SERIES) {
+        throw new ApiError(
+          400,
+          'too_many_series',
+          `A chart read takes at most ${MAX_CHART_SERIES} series, got ${ids.length}; split the request.`,
+          'querystring/series',
+        );
+      }
+      const charts = await Promise.all(ids.map((seriesId) => store.chart({ seriesId, ...query })));
+      if (format === 'json') return { charts: charts.map(chartToWire) };
+      return reply
+        .type(ARROW_STREAM)
+        .header(CHART_META_HEADER, JSON.stringify(charts.map(chartMetaToWire)))
+        .send(Buffer.from(chartsToArrow(charts)));
     },
   );
 }
