@@ -39,10 +39,26 @@ export interface ServerSourceOptions {
 
 /** Series ids the server takes in one summaries request. */
 const SUMMARY_IDS_PER_REQUEST = 1000;
+/** Series ids sent in one chart request (the server takes up to 256). */
+const CHART_IDS_PER_REQUEST = 64;
+
+function chartParams(query: ApiChartQuery): URLSearchParams {
+  const params = new URLSearchParams({ width: String(query.width), format: 'json' });
+  if (query.start !== undefined) params.set('start', String(query.start));
+  if (query.end !== undefined) params.set('end', String(query.end));
+  if (query.axis) params.set('axis', query.axis);
+  return params;
+}
 
 interface SummaryBatch {
   ids: Set<number>;
   answer: Promise<Map<number, ApiSummary>> | null;
+}
+
+/** Chart reads asked for in the same task over the same range and width, sent as one request. */
+interface ChartBatch {
+  ids: number[];
+  answer: Promise<Map<number, ApiChart>> | null;
 }
 
 interface Listener {
@@ -73,6 +89,8 @@ export class ServerSource implements DataSource {
   readonly #inflight = new Map<string, Promise<unknown>>();
   /** Summaries asked for in the same task, per run, sent as one request. */
   readonly #summaryBatches = new Map<string, SummaryBatch>();
+  /** Chart reads asked for in the same task, per range and width. */
+  readonly #chartBatches = new Map<string, ChartBatch>();
 
   constructor(options: ServerSourceOptions) {
     this.url = options.url.replace(/\/+$/, '');
@@ -181,12 +199,48 @@ export class ServerSource implements DataSource {
     return (await this.#get<{ summaries: ApiSummary[] }>(`/runs/${encodeURIComponent(runId)}/summaries${q}`)).summaries;
   }
 
+  /**
+   * M4 buckets of one series. Reads asked for in the same task over the same range and width
+   * (the series of one chart) go out as one multi-series request; if it fails, each series is
+   * asked for on its own, so one bad series fails only its own read.
+   */
   async chart(seriesId: number, query: ApiChartQuery): Promise<ChartRead> {
-    const params = new URLSearchParams({ width: String(query.width), format: 'json' });
-    if (query.start !== undefined) params.set('start', String(query.start));
-    if (query.end !== undefined) params.set('end', String(query.end));
-    if (query.axis) params.set('axis', query.axis);
-    return chartFromWire(await this.#get<ApiChart>(`/series/${seriesId}/chart?${params}`));
+    const params = chartParams(query);
+    const key = params.toString();
+    let batch = this.#chartBatches.get(key);
+    if (!batch) {
+      const created: ChartBatch = { ids: [], answer: null };
+      // A microtask, not a timer: the reads of one chart are asked for in one synchronous loop.
+      created.answer = Promise.resolve().then(() => {
+        this.#chartBatches.delete(key);
+        return this.#chartRequest(created.ids, params);
+      });
+      batch = created;
+      this.#chartBatches.set(key, batch);
+    }
+    if (!batch.ids.includes(seriesId)) batch.ids.push(seriesId);
+    let answer: ApiChart | undefined;
+    try {
+      answer = (await (batch.answer as Promise<Map<number, ApiChart>>)).get(seriesId);
+    } catch (error) {
+      if (batch.ids.length === 1) throw error;
+    }
+    answer ??= await this.#get<ApiChart>(`/series/${seriesId}/chart?${params}`);
+    return chartFromWire(answer);
+  }
+
+  async #chartRequest(ids: number[], params: URLSearchParams): Promise<Map<number, ApiChart>> {
+    if (ids.length === 1) {
+      const id = ids[0] as number;
+      return new Map([[id, await this.#get<ApiChart>(`/series/${id}/chart?${params}`)]]);
+    }
+    const requests: Promise<{ charts: ApiChart[] }>[] = [];
+    for (let i = 0; i < ids.length; i += CHART_IDS_PER_REQUEST) {
+      const chunk = ids.slice(i, i + CHART_IDS_PER_REQUEST);
+      requests.push(this.#get<{ charts: ApiChart[] }>(`/chart?series=${chunk.join(',')}&${params}`));
+    }
+    const bodies = await Promise.all(requests);
+    return new Map(bodies.flatMap((b) => b.charts.map((c) => [c.series_id, c] as const)));
   }
 
   async logs(runId: string, tail: number): Promise<ApiLogLine[]> {

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { ServerSource } from '../src/index.js';
+import { ServerError, ServerSource } from '../src/index.js';
 
 const server = inject('server');
 const seeded = inject('seeded');
@@ -42,5 +42,55 @@ describe('ServerSource', () => {
     await source.getRun(seeded.runA);
     await new Promise((r) => setTimeout(r, 50));
     expect(requests(`/runs/${seeded.runA}`).filter((n) => !n.includes('/summaries'))).toHaveLength(2);
+  });
+
+  it('sends the chart reads of one chart (same width and range, same task) as one request', async () => {
+    const source = new ServerSource({ url: server });
+    performance.clearResourceTimings();
+    const loss = seeded.a['train/loss'] as number;
+    const acc = seeded.a['train/accuracy'] as number;
+    const cpu = seeded.a['cpu/usage_percent'] as number;
+    const together = await Promise.all([
+      source.chart(loss, { width: 300 }),
+      source.chart(acc, { width: 300 }),
+      source.chart(cpu, { width: 300 }),
+      source.chart(loss, { width: 300, start: 10, end: 500 }),
+    ]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(requests('/api/v1/chart?')).toHaveLength(1);
+    // A read alone (a different range) goes to the one-series route.
+    expect(requests(`/series/${loss}/chart?`)).toHaveLength(1);
+    // Each series answers as it does when read on its own.
+    const alone = new ServerSource({ url: server });
+    for (const [i, [id, query]] of (
+      [
+        [loss, { width: 300 }],
+        [acc, { width: 300 }],
+        [cpu, { width: 300 }],
+        [loss, { width: 300, start: 10, end: 500 }],
+      ] as const
+    ).entries()) {
+      const one = await alone.chart(id, query);
+      const got = together[i]!;
+      expect(got.buckets.length).toBeGreaterThan(0);
+      expect(got.pixelExp).toBe(one.pixelExp);
+      expect([got.start, got.end, got.last]).toEqual([one.start, one.end, one.last]);
+      expect(Array.from(got.buckets.maxV)).toEqual(Array.from(one.buckets.maxV));
+      expect(Array.from(got.buckets.firstX)).toEqual(Array.from(one.buckets.firstX));
+    }
+  });
+
+  it('fails only the read of an unknown series when it shares a request with good ones', async () => {
+    const source = new ServerSource({ url: server });
+    const loss = seeded.a['train/loss'] as number;
+    const [good, bad] = await Promise.allSettled([
+      source.chart(loss, { width: 200 }),
+      source.chart(999_999, { width: 200 }),
+    ]);
+    expect(good.status).toBe('fulfilled');
+    expect(bad.status).toBe('rejected');
+    const error = (bad as PromiseRejectedResult).reason as ServerError;
+    expect(error).toBeInstanceOf(ServerError);
+    expect([error.status, error.code]).toEqual([404, 'unknown_series']);
   });
 });
