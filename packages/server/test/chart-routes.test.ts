@@ -1,7 +1,51 @@
 import type { ApiChart } from '@trainscope/client';
+import type { ChartData } from '@trainscope/core';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { chartJson } from '../src/routes/chart-json.js';
+import { chartToWire } from '../src/to-wire.js';
 import { api, type Started, startServer } from './helpers/start.js';
+
+describe('chartJson', () => {
+  test('writes the same text as JSON.stringify(chartToWire()), non-finite values spelled out', () => {
+    const col = (...v: number[]) => Float64Array.from(v);
+    const odd = [0, -0, 1e21, 5e-324, -1.5e-7, 0.1 + 0.2, Number.MAX_VALUE, 123456789.125];
+    const chart = (values: number[], last: ChartData['last']): ChartData => ({
+      seriesId: 7,
+      axis: 'x',
+      start: -2.5,
+      end: 1e300,
+      pixelExp: -3,
+      source: 'raw',
+      last,
+      buckets: {
+        length: values.length,
+        bucket: col(...values.map((_, i) => i - 3)),
+        count: col(...values.map(() => 1)),
+        nanCount: col(...values.map((v) => (Number.isNaN(v) ? 1 : 0))),
+        firstX: col(...values.map((_, i) => i / 3)),
+        firstV: col(...values),
+        lastX: col(...values.map((_, i) => i / 3)),
+        lastV: col(...values),
+        minX: col(...values.map((v, i) => (Number.isNaN(v) ? Number.NaN : i / 3))),
+        minV: col(...values.map((v) => (Number.isNaN(v) ? Number.NaN : v))),
+        maxX: col(...values.map((v, i) => (Number.isNaN(v) ? Number.NaN : i / 3))),
+        maxV: col(...values.map((v) => (Number.isNaN(v) ? Number.NaN : v))),
+      },
+    });
+    for (const c of [
+      chart(odd, { x: 3, time: 1.7e12, value: 0.5 }),
+      chart([...odd, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY], {
+        x: 3,
+        time: 1.7e12,
+        value: Number.NaN,
+      }),
+      chart([], null),
+    ]) {
+      expect(chartJson(c)).toBe(JSON.stringify(chartToWire(c)));
+    }
+  });
+});
 
 describe('multi-series chart reads (/api/v1/chart)', () => {
   let s: Started;

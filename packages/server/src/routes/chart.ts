@@ -3,7 +3,8 @@ import type { ChartData } from '@trainscope/core';
 import { makeTable, tableToIPC } from 'apache-arrow';
 import { ApiError } from '../api-error.js';
 import { seriesIdList, seriesParams } from '../schemas.js';
-import { chartMetaToWire, chartToWire } from '../to-wire.js';
+import { chartMetaToWire } from '../to-wire.js';
+import { chartJson } from './chart-json.js';
 import type { RouteContext } from './context.js';
 import { ARROW_STREAM } from './points.js';
 
@@ -124,7 +125,7 @@ export function chartRoutes({ app, store }: RouteContext): void {
       const { format = 'arrow', ...query } = request.query;
       checkRange(query);
       const chart = await store.chart({ seriesId: request.params.seriesId, ...query });
-      if (format === 'json') return chartToWire(chart);
+      if (format === 'json') return reply.type('application/json; charset=utf-8').send(chartJson(chart));
       return reply
         .type(ARROW_STREAM)
         .header(CHART_META_HEADER, JSON.stringify(chartMetaToWire(chart)))
@@ -159,7 +160,9 @@ export function chartRoutes({ app, store }: RouteContext): void {
         );
       }
       const charts = await Promise.all(ids.map((seriesId) => store.chart({ seriesId, ...query })));
-      if (format === 'json') return { charts: charts.map(chartToWire) };
+      if (format === 'json') {
+        return reply.type('application/json; charset=utf-8').send(`{"charts":[${charts.map(chartJson).join(',')}]}`);
+      }
       return reply
         .type(ARROW_STREAM)
         .header(CHART_META_HEADER, JSON.stringify(charts.map(chartMetaToWire)))
