@@ -229,7 +229,7 @@ export class TsChart extends LitElement {
   #loadSeq = 0;
   #origin = 0;
   #frame = 0;
-  #refineTimer: ReturnType<typeof setTimeout> | null = null;
+  #refinePending = false;
   #colorScheme: MediaQueryList | null = null;
   /** The canvas holds resolved colours, so a change of the page's preferred scheme redraws it. */
   readonly #onColorScheme = (): void => {
@@ -653,11 +653,14 @@ export class TsChart extends LitElement {
   };
 
   #scheduleRefine(): void {
-    if (this.#refineTimer) clearTimeout(this.#refineTimer);
-    this.#refineTimer = setTimeout(() => {
-      this.#refineTimer = null;
+    // One read per task however many range changes it makes (a drag, a burst of wheel steps in
+    // one task); a microtask rather than a timer, so the read is sent before the frame is drawn.
+    if (this.#refinePending) return;
+    this.#refinePending = true;
+    queueMicrotask(() => {
+      this.#refinePending = false;
       void this.#refine();
-    }, 0);
+    });
   }
 
   /** Reads (or re-buckets) the data of the visible range at this chart's pixel width. */
