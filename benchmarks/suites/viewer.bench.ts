@@ -178,7 +178,7 @@ export default {
         reads = r.reads;
       }
       notes.push(
-        `first paint: first of ${reads} chart reads sent at ${fmt(median(firstReads))} ms, last answered at ${fmt(median(readsDone))} ms (medians)`,
+        `first paint: first of ${reads} chart requests sent at ${fmt(median(firstReads))} ms, last answered at ${fmt(median(readsDone))} ms (medians)`,
       );
       const rawChart = async () =>
         page.evaluate(
@@ -224,6 +224,8 @@ export default {
           const times: number[] = [];
           const draws: number[] = [];
           const instant: number[] = [];
+          const sent: number[] = [];
+          const answered: number[] = [];
           for (let i = 0; i < 20; i++) {
             const width = span / 2 ** (1 + (i % 8));
             const start = ((i * 7919) % 97) * (span / 100);
@@ -241,8 +243,16 @@ export default {
             draws.push(await done);
             await new Promise((r) => requestAnimationFrame(r));
             times.push(performance.now() - t0);
+            // Where the time went: when the refined read was sent and when its answer was in.
+            const reads = performance
+              .getEntriesByType('resource')
+              .filter((e) => e.startTime >= t0 && e.name.includes('/chart?')) as PerformanceResourceTiming[];
+            if (reads.length > 0) {
+              sent.push(Math.min(...reads.map((e) => e.startTime)) - t0);
+              answered.push(Math.max(...reads.map((e) => e.responseEnd)) - t0);
+            }
           }
-          return { times, draws, instant };
+          return { times, draws, instant, sent, answered };
         },
         { span: perSeries },
       );
@@ -265,6 +275,9 @@ export default {
           return times;
         },
         { server: api.url, series: ids.slice(6 * PER_CHART, 7 * PER_CHART), span: perSeries },
+      );
+      notes.push(
+        `zoom: refined read sent at ${fmt(median(zoom.sent))} ms, answered at ${fmt(median(zoom.answered))} ms (medians)`,
       );
       rows.push({
         case: 'zoom: instant redraw of held buckets at the new scale',
