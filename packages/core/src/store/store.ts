@@ -28,12 +28,14 @@ import { validateSeriesName } from '../names.js';
 import { type ChartData, type ChartQuery, chartRead } from '../query/chart.js';
 import { type PointRows, type PointsQuery, readPoints } from '../query/points.js';
 import { Ingestor, type IngestorOptions } from './ingestor.js';
+import { dropUncommittedPoints, rebuildStaleLevels } from './recovery.js';
 import { labelKey, logFromRow, runFromRow, seriesFromRow } from './rows.js';
 import { MIGRATIONS, SCHEMA_DDL, SCHEMA_VERSION, STAGE_DDL } from './schema.js';
 import { emptySeriesState, type SeriesState, summaryOf } from './series-state.js';
 import {
   acquireOwnership,
   DB_FILE,
+  OWNER_FILE,
   type OwnerInfo,
   releaseOwnership,
   resolveStoreDir,
@@ -113,6 +115,13 @@ export class Store {
   /** Absolute path of the database file. */
   readonly file: string;
   readonly ingestor: Ingestor;
+  /**
+   * Points of a flush that never committed which the log replay had brought back, removed when
+   * the store was opened (or reopened after a failed write). 0 after a clean shutdown.
+   */
+  droppedUncommitted = 0;
+  /** Series whose M4 levels disagreed with their points after an unclean shutdown and were rebuilt. */
+  rebuiltLevels: number[] = [];
   #instance: DuckDBInstance;
   #writer: DuckDBConnection;
   #readers: DuckDBConnection[];
@@ -197,8 +206,10 @@ export class Store {
    */
   static async open(options: StoreOptions = {}): Promise<Store> {
     const dir = resolveStoreDir(options.dir);
-    const owner = acquireOwnership(dir);
     const file = join(dir, DB_FILE);
+    // A clean close checkpoints (no log left) and removes the owner file.
+    const unclean = existsSync(`${file}.wal`) || existsSync(join(dir, OWNER_FILE));
+    const owner = acquireOwnership(dir);
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(file);
@@ -216,12 +227,15 @@ export class Store {
     try {
       const writer = await instance.connect();
       await migrate(writer, file);
+      const dropped = unclean ? await dropUncommittedPoints(writer) : 0;
       await writer.run(STAGE_DDL);
       const readers = await Promise.all([instance.connect(), instance.connect(), instance.connect()]);
       const maxId = await writer.runAndReadAll('SELECT coalesce(max(id), 0) FROM series');
       const nextSeriesId = Number(maxId.getRows()[0]?.[0] ?? 0) + 1;
       const store = new Store(dir, instance, writer, readers, nextSeriesId, owner, options);
+      store.droppedUncommitted = dropped;
       await store.#refreshColdView();
+      if (unclean) store.rebuiltLevels = await rebuildStaleLevels(writer, 'points_all');
       return store;
     } catch (error) {
       instance.closeSync();
@@ -752,9 +766,11 @@ export class Store {
       }
       this.#instance = await DuckDBInstance.create(this.file);
       this.#writer = await this.#instance.connect();
+      this.droppedUncommitted += await dropUncommittedPoints(this.#writer);
       await this.#writer.run(STAGE_DDL);
       this.#readers = await Promise.all([this.#instance.connect(), this.#instance.connect(), this.#instance.connect()]);
       await this.#refreshColdView();
+      this.rebuiltLevels.push(...(await rebuildStaleLevels(this.#writer, 'points_all')));
       await this.#reconcilePending();
     });
     this.#reopening = attempt

@@ -1,0 +1,89 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { LEVEL_COUNT, LEVEL_STEP } from '../m4.js';
+import { aggTable } from './schema.js';
+
+/**
+ * Removes points that a write-ahead-log replay brought back from a flush that never committed.
+ *
+ * A flush writes points, M4 levels and `series_stats` in one transaction. DuckDB (1.5.6) writes
+ * a large append straight to the database file and logs only a `ROW_GROUP_DATA` entry pointing at
+ * it; when the process dies after that entry reached the log but before the commit marker did,
+ * the next open replays that entry anyway while dropping the rest of the transaction. The points
+ * of the interrupted flush then show up without their statistics and levels, and a writer that
+ * continues from the statistics numbers its next points from where they start: each point twice.
+ *
+ * Point numbers are handed out from the committed statistics, so every committed point has
+ * `n < series_stats.count`, and a point at or beyond it (or of a series without statistics) can
+ * only come from such a replay. Returns how many were removed.
+ */
+export async function dropUncommittedPoints(c: DuckDBConnection): Promise<number> {
+  const found = await c.runAndReadAll(`
+    SELECT p.series_id, coalesce(any_value(s.count), 0) AS committed, count(*) AS extra
+    FROM points p LEFT JOIN series_stats s ON s.series_id = p.series_id
+    WHERE s.count IS NULL OR p.n >= s.count
+    GROUP BY p.series_id`);
+  const stray = found.getRows().map((r) => r.map(Number) as [number, number, number]);
+  if (stray.length === 0) return 0;
+  await c.run('BEGIN TRANSACTION');
+  try {
+    for (const [id, committed] of stray) {
+      await c.run('DELETE FROM points WHERE series_id = ? AND n >= ?', [id, committed]);
+    }
+    await c.run('COMMIT');
+  } catch (error) {
+    await c.run('ROLLBACK').catch(() => {});
+    throw error;
+  }
+  // Fold the repair into the database file now, so the log that held the stray entry is gone.
+  await c.run('CHECKPOINT');
+  return stray.reduce((sum, [, , extra]) => sum + extra, 0);
+}
+
+/**
+ * Rebuilds the M4 levels of every series whose levels do not count as many points as its
+ * statistics (the same replay can bring back a large insert into a level table without the rest
+ * of its flush). Levels are recomputed from the points (`source`: hot and cold), with the same
+ * choices as the ingest path: first and last by x (first arrival and latest arrival on ties), min
+ * and max skipping NaN (first arrival on ties). Returns the ids of the series rebuilt.
+ */
+export async function rebuildStaleLevels(c: DuckDBConnection, source: string): Promise<number[]> {
+  const counts = (await c.runAndReadAll('SELECT series_id, count, base_exp FROM series_stats')).getRows();
+  const expected = new Map(counts.map((r) => [Number(r[0]), { count: Number(r[1]), baseExp: r[2] }]));
+  const stale = new Set<number>();
+  for (let level = 0; level < LEVEL_COUNT; level++) {
+    const held = new Map(
+      (await c.runAndReadAll(`SELECT series_id, sum(cnt) FROM ${aggTable(level)} GROUP BY series_id`))
+        .getRows()
+        .map((r) => [Number(r[0]), Number(r[1])]),
+    );
+    for (const [id, { count }] of expected) if ((held.get(id) ?? 0) !== count) stale.add(id);
+    for (const id of held.keys()) if (!expected.has(id)) stale.add(id);
+  }
+  if (stale.size === 0) return [];
+  await c.run('BEGIN TRANSACTION');
+  try {
+    for (const id of stale) {
+      const baseExp = expected.get(id)?.baseExp;
+      for (let level = 0; level < LEVEL_COUNT; level++) {
+        await c.run(`DELETE FROM ${aggTable(level)} WHERE series_id = ?`, [id]);
+        if (baseExp == null) continue;
+        const exp = Number(baseExp) + LEVEL_STEP * level;
+        const real = 'FILTER (WHERE NOT isnan(v))';
+        await c.run(
+          `INSERT INTO ${aggTable(level)}
+           SELECT series_id, ${exp}, b, count(*), count(*) FILTER (WHERE isnan(v)),
+             min(x), arg_min(v, (x, n)), max(x), arg_max(v, (x, n)),
+             arg_min(x, (v, n)) ${real}, min(v) ${real}, arg_max(x, (v, -n)) ${real}, max(v) ${real}
+           FROM (SELECT series_id, n, x, v, floor(x * ${2 ** -exp}::DOUBLE) AS b FROM ${source} WHERE series_id = ?)
+           GROUP BY series_id, b`,
+          [id],
+        );
+      }
+    }
+    await c.run('COMMIT');
+  } catch (error) {
+    await c.run('ROLLBACK').catch(() => {});
+    throw error;
+  }
+  return [...stale];
+}
