@@ -45,6 +45,13 @@ export class LineSplitter {
   /** Where that redraw lies in the chunk being read (-1: not in it). */
   #lastRedrawStart = -1;
   #lastRedrawEnd = -1;
+  /**
+   * While `segment()` reads a piece of a run of lines that is all ASCII: the bytes the run was
+   * decoded from, with `text[i]` at `asciiBytes[asciiBase + i]`, so that a reader may take the
+   * bytes instead of the text. `asciiBase` is -1 for any other piece.
+   */
+  asciiBytes: Buffer = Buffer.alloc(0);
+  asciiBase = -1;
 
   constructor(
     readonly maxLineBytes: number,
@@ -172,6 +179,8 @@ export class LineSplitter {
   #lines(view: Buffer, start: number, end: number): void {
     const text = view.toString('utf8', start, end);
     const invalid = isUtf8(view.subarray(start, end)) ? undefined : invalidPieces(view, start, end);
+    // Valid UTF-8 decodes to as many UTF-16 units as bytes only when every byte is ASCII.
+    const ascii = invalid === undefined && text.length === end - start;
     const max = this.maxLineBytes;
     const n = text.length;
     let pos = 0;
@@ -188,6 +197,11 @@ export class LineSplitter {
         const whole = Buffer.from(text.slice(pos, segEnd), 'utf8');
         const cut = whole.subarray(0, max).toString('utf8');
         this.handler.segment(cut, 0, cut.length, true, whole.length, bad);
+      } else if (ascii) {
+        this.asciiBytes = view;
+        this.asciiBase = start;
+        this.handler.segment(text, pos, segEnd, true, 0, bad);
+        this.asciiBase = -1;
       } else {
         this.handler.segment(text, pos, segEnd, true, 0, bad);
       }

@@ -5,6 +5,7 @@ import { LineSplitter } from './line-splitter.js';
 import { NameCheck } from './name-check.js';
 import { resolveParserOptions, type StdoutParserOptions } from './options.js';
 import { ParseContext } from './parse-context.js';
+import { JsonBytesParser } from './parse-json-bytes.js';
 import { JsonMetricParser } from './parse-json-metric.js';
 import { parseKerasBytes, parseKerasLine } from './parse-keras.js';
 import { parseTqdmLine } from './parse-tqdm.js';
@@ -48,6 +49,7 @@ export function createStdoutParser(sink: ParserSink, options: StdoutParserOption
   const tally = new RejectionTally(sink);
   const context = new ParseContext(sink, tally, new NameCheck(), new FlatFields());
   const json = new JsonMetricParser(context);
+  const jsonBytes = new JsonBytesParser(context);
   const states = new Map<OutputStream, StreamState>();
   /** Finds the `|` of tqdm bars among redraws (Keras bars have none): one native search per `|`. */
   const pipes = new ForwardSearch(0x7c);
@@ -67,7 +69,12 @@ export function createStdoutParser(sink: ParserSink, options: StdoutParserOption
     let i = start;
     while (i < end && text.charCodeAt(i) === 32) i++;
     if (text.charCodeAt(i) === 123 /* { */) {
-      if (formats.json && json.parseAt(text, i, end, now)) return;
+      if (formats.json) {
+        // The common shape from the line's bytes when it has them; the text path reads the rest.
+        const base = state.splitter.asciiBase;
+        if (base >= 0 && jsonBytes.parse(state.splitter.asciiBytes, base + i, base + end, now)) return;
+        if (json.parseAt(text, i, end, now)) return;
+      }
       if (formats.python) state.dict.parse(text.slice(i, end), now);
       return;
     }

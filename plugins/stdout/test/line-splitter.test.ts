@@ -69,6 +69,44 @@ describe('LineSplitter', () => {
     );
   });
 
+  it('gives a piece its bytes only when they are its text, one byte per character', () => {
+    const alphabet = fc.constantFrom('a', '{"x": 1}', 'é', '━', '\n', '\r', '\r\n', '\b');
+    fc.assert(
+      fc.property(
+        fc.array(alphabet, { maxLength: 60 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 9 }),
+        (parts, bad, size) => {
+          const text = Buffer.from(parts.join(''), 'utf8');
+          const bytes = bad ? Buffer.concat([Buffer.from([0x61, 0xff, 0x0a]), text]) : text;
+          const splitter: LineSplitter = new LineSplitter(1024, {
+            segment: (text, start, end) => {
+              const base = splitter.asciiBase;
+              if (base < 0) return;
+              const piece = text.slice(start, end);
+              for (let k = 0; k < piece.length; k++) expect(piece.charCodeAt(k)).toBeLessThan(128);
+              expect(splitter.asciiBytes.toString('latin1', base + start, base + end)).toBe(piece);
+            },
+            wantRedraw: () => true,
+          });
+          for (let i = 0; i < bytes.length; i += size) splitter.push(bytes.subarray(i, i + size));
+          splitter.end();
+          expect(splitter.asciiBase).toBe(-1);
+        },
+      ),
+      { numRuns: 500 },
+    );
+    // A run of plain ASCII lines in one chunk is mapped; one holding a non-ASCII character is not.
+    const seen: number[] = [];
+    const splitter: LineSplitter = new LineSplitter(1024, {
+      segment: () => seen.push(splitter.asciiBase),
+      wantRedraw: () => true,
+    });
+    splitter.push(Buffer.from('ab\ncd\n'));
+    splitter.push(Buffer.from('é\nef\n'));
+    expect(seen).toEqual([0, 0, -1, -1]);
+  });
+
   it('cuts lines longer than the limit, reports their length and holds no more than the limit', () => {
     const long = 'x'.repeat(5000);
     const inOneChunk = split([`${long}\nok\n`], 100);
