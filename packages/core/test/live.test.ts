@@ -69,6 +69,29 @@ describe('live subscriptions', () => {
     sub2.close();
   });
 
+  it('an everything tap gets every series of every run from its next point on, no history, and every run change', async () => {
+    const { store, run, a } = await setup();
+    ingestRange(store, a, 0, 10);
+    await store.flush();
+    const sink = collect();
+    const runs: string[] = [];
+    const tap = store.subscribe({ everything: true, onDelta: sink.onDelta, onRun: (r) => runs.push(r.id) });
+    const other = await store.createRun();
+    await store.openRun(other.id);
+    const b = store.defineSeries(other.id, { name: 'b' }).id;
+    ingestRange(store, a, 10, 3);
+    ingestRange(store, b, 0, 2);
+    await store.flush();
+    await tap.idle();
+    expect(sink.deltas.map((d) => [d.seriesId, d.from, d.value.length])).toEqual([
+      [a, 10, 3],
+      [b, 0, 2],
+    ]);
+    await store.updateRun(run.id, { status: 'completed' });
+    expect(runs).toContain(run.id);
+    tap.close();
+  });
+
   it('a slow subscriber is coalesced within its buffer bound and still gets every point exactly once', async () => {
     const { store, a } = await setup();
     const got: number[] = [];

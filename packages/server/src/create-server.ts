@@ -43,13 +43,26 @@ export interface ServerOptions {
   rateLimit?: RateLimitOptions | false;
   /** Bytes queued on one WebSocket before live delivery to it pauses. @default 4194304 (4 MiB) */
   liveHighWaterBytes?: number;
-  /** Points buffered per live connection before it is switched to catch-up reads. @default 50000 */
+  /**
+   * @deprecated Ignored: a live connection buffers no points of its own any more (it keeps a
+   * cursor; the points wait in the shared feed or the store).
+   */
   liveMaxBufferedPoints?: number;
   /**
    * Bytes all live connections together may queue for slow clients; each gets an equal share
-   * (at least 64 KiB) as its high-water mark and hub buffer. @default 268435456 (256 MiB)
+   * (at least 64 KiB) as its high-water mark. @default 268435456 (256 MiB)
    */
   liveMemoryBudgetBytes?: number;
+  /**
+   * Shortest time between two live messages of one series: points published meanwhile go out
+   * as one message, encoded once for every subscriber. @default 25
+   */
+  liveTickMs?: number;
+  /**
+   * Bytes of recent points kept for live subscribers to share (a subscriber further behind
+   * reads from the store). @default 67108864 (64 MiB)
+   */
+  liveFeedBudgetBytes?: number;
   /** Writes the owner file's `url` so other processes find this server. @default true */
   advertise?: boolean;
   /**
@@ -154,8 +167,9 @@ export async function createServer(options: ServerOptions): Promise<TrainscopeSe
     allowedOrigin,
     maxPayload: 1 << 20,
     highWaterBytes: options.liveHighWaterBytes ?? 4 * 2 ** 20,
-    maxBufferedPoints: options.liveMaxBufferedPoints ?? 50_000,
     memoryBudgetBytes: options.liveMemoryBudgetBytes ?? 256 * 2 ** 20,
+    tickMs: options.liveTickMs ?? 25,
+    feedBudgetBytes: options.liveFeedBudgetBytes ?? 64 * 2 ** 20,
   });
 
   const context: RouteContext = { app, store };

@@ -33,6 +33,13 @@ export interface SubscribeOptions {
    * @default 200000
    */
   maxBufferedPoints?: number;
+  /**
+   * Every series of every run, each from the first point published after the subscription
+   * (no history), and every run change: a tap for a process that fans points out itself and keeps
+   * its own cursors (the server's live stream). `series` and `runs` still add history.
+   * @default false
+   */
+  everything?: boolean;
 }
 
 /** A live subscription. */
@@ -58,6 +65,7 @@ class LiveSubscription implements Subscription {
   readonly #hub: LiveHub;
   readonly #options: SubscribeOptions;
   readonly #max: number;
+  readonly #everything: boolean;
   /** Cursor = next point number the subscriber wants, per series. */
   readonly #cursor = new Map<number, number>();
   readonly #runs = new Set<string>();
@@ -75,6 +83,7 @@ class LiveSubscription implements Subscription {
     this.#hub = hub;
     this.#options = options;
     this.#max = options.maxBufferedPoints ?? 200_000;
+    this.#everything = options.everything ?? false;
     this.add(options.series, options.runs);
   }
 
@@ -83,7 +92,7 @@ class LiveSubscription implements Subscription {
   }
 
   wants(delta: SeriesDelta): boolean {
-    return this.#cursor.has(delta.seriesId) || this.#runs.has(delta.runId);
+    return this.#everything || this.#cursor.has(delta.seriesId) || this.#runs.has(delta.runId);
   }
 
   cursors(): Record<number, number> {
@@ -108,7 +117,7 @@ class LiveSubscription implements Subscription {
   offer(delta: SeriesDelta): void {
     if (this.#closed) return;
     const id = delta.seriesId;
-    if (!this.#cursor.has(id)) this.#cursor.set(id, 0);
+    if (!this.#cursor.has(id)) this.#cursor.set(id, this.#everything ? delta.from : 0);
     const end = this.#bufferedEnd.get(id) ?? (this.#cursor.get(id) as number);
     const deltaEnd = delta.from + delta.value.length;
     if (this.#behind.has(id) || deltaEnd <= end) {
@@ -131,7 +140,7 @@ class LiveSubscription implements Subscription {
   }
 
   onRun(run: Run): void {
-    if (this.#runs.has(run.id)) this.#options.onRun?.(run);
+    if (this.#everything || this.#runs.has(run.id)) this.#options.onRun?.(run);
   }
 
   close(): void {

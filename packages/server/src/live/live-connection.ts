@@ -1,22 +1,21 @@
 import type { LiveServerMessage } from '@trainscope/client';
-import type { SeriesDelta, Store, Subscription } from '@trainscope/core';
+import type { Run, Store } from '@trainscope/core';
 import { type WebSocket as Socket, WebSocket } from 'ws';
 import { mapError } from '../error-mapping.js';
 import type { RejectionTally } from '../rejection-tally.js';
 import { runToWire } from '../to-wire.js';
-import type { DeltaEncoder, LiveEncoding } from './delta-encoder.js';
+import type { LiveEncoding } from './encoded-delta.js';
+import type { LiveFanout, LiveFollower } from './live-fanout.js';
 import { parseLiveMessage } from './parse-live-message.js';
+import type { SeriesFeed } from './series-feed.js';
 
 /** Settings of live connections. */
 export interface LiveConnectionOptions {
-  /** Bytes queued on a socket beyond which delivery pauses until the socket drains. */
+  /** Bytes queued on a socket beyond which sending to it pauses until it drains. */
   highWaterBytes: number;
-  /** Points the hub buffers per connection before switching it to catch-up reads. */
-  maxBufferedPoints: number;
   /**
-   * Bytes all connections together may queue and buffer for slow clients: each connection's
-   * share (budget / connections) caps its high-water mark and its hub buffer (at 32 bytes a
-   * point), so a thousand slow sockets cannot hold a thousand full buffers.
+   * Bytes all connections together may queue for slow clients: each connection's share
+   * (budget / connections) caps its high-water mark.
    */
   memoryBudgetBytes: number;
   /** Open connections now (the budget is shared among them). */
@@ -25,8 +24,8 @@ export interface LiveConnectionOptions {
 
 /** Smallest per-connection share: below it a socket could not carry one ordinary message. */
 const MIN_SHARE = 64 * 1024;
-/** Bytes a buffered point costs in the hub (x, time, value, flags) and on the wire, roughly. */
-const POINT_BYTES = 32;
+/** Wait before reading again a page that brought nothing new (points not committed yet). */
+const RETRY_MS = 100;
 
 /** Figures about one connection's send buffer. */
 export interface LiveConnectionStats {
@@ -35,33 +34,46 @@ export interface LiveConnectionStats {
 }
 
 /**
- * One WebSocket subscriber: turns its subscribe messages into a store subscription and sends
- * deltas and run changes. Delivery waits (the hub then coalesces, then reads from the store)
- * while the socket holds more than `highWaterBytes`, so a client that stops reading costs a
- * bounded amount of memory.
+ * One WebSocket subscriber. It holds a cursor per series and nothing else: on every tick it is
+ * sent the feed's shared messages from its cursor on while its socket holds less than its
+ * high-water mark; past the mark it is skipped (the points wait in the feed, or in the store once
+ * the feed lets them go) until the socket drains, and then it catches up from its cursor, so a
+ * slow client gets everything once, coalesced, and costs the server a bounded amount of memory.
  */
-export class LiveConnection {
+export class LiveConnection implements LiveFollower {
   readonly #ws: Socket;
   readonly #store: Store;
-  readonly #encoder: DeltaEncoder;
+  readonly #fanout: LiveFanout;
   readonly #rejections: RejectionTally;
   readonly #options: LiveConnectionOptions;
-  #subscription: Subscription | null = null;
-  #waiters = new Set<() => void>();
+  /** Next point number to send, per series followed. */
+  readonly #cursors = new Map<number, number>();
+  readonly #runs = new Set<string>();
+  /** Series with a catch-up read in flight. */
+  readonly #reading = new Set<number>();
+  #ready = false;
+  #stalled = false;
+  #closed = false;
   #peak = 0;
   #queue: Promise<void> = Promise.resolve();
   #encoding: LiveEncoding = 'json';
+  readonly #flushed = () => {
+    if (this.#stalled && !this.#closed && this.#ws.bufferedAmount <= this.#highWater() / 2) {
+      this.#stalled = false;
+      for (const id of this.#cursors.keys()) this.pump(id);
+    }
+  };
 
   constructor(
     ws: Socket,
     store: Store,
-    encoder: DeltaEncoder,
+    fanout: LiveFanout,
     rejections: RejectionTally,
     options: LiveConnectionOptions,
   ) {
     this.#ws = ws;
     this.#store = store;
-    this.#encoder = encoder;
+    this.#fanout = fanout;
     this.#rejections = rejections;
     this.#options = options;
     ws.on('message', (data, isBinary) => {
@@ -77,17 +89,103 @@ export class LiveConnection {
     return { bufferedAmount: this.#ws.bufferedAmount, peakBufferedAmount: this.#peak };
   }
 
-  /** Ends the subscription and releases any paused delivery. */
+  /** Stops following everything. */
   close(): void {
-    this.#subscription?.close();
-    this.#subscription = null;
-    for (const resolve of this.#waiters) resolve();
-    this.#waiters.clear();
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const id of this.#cursors.keys()) this.#fanout.detach(this, id);
+    for (const run of this.#runs) this.#fanout.unwatchRun(this, run);
+    this.#cursors.clear();
+    this.#runs.clear();
+  }
+
+  /** Sends what it can of a series from its cursor: shared feed runs, or store pages before them. */
+  pump(seriesId: number): void {
+    if (!this.#ready || this.#closed || this.#reading.has(seriesId)) return;
+    const feed = this.#fanout.feed(seriesId);
+    let cursor = this.#cursors.get(seriesId);
+    if (!feed || cursor === undefined) return;
+    while (cursor < feed.end) {
+      if (this.#over()) return;
+      const run = feed.runAt(cursor);
+      if (!run) {
+        void this.#catchUp(feed, cursor);
+        return;
+      }
+      this.#sendDelta(run.message(this.#encoding, cursor));
+      cursor = run.end;
+      this.#cursors.set(seriesId, cursor);
+    }
+  }
+
+  follow(feed: SeriesFeed): void {
+    if (this.#closed || this.#cursors.has(feed.seriesId)) return;
+    this.#cursors.set(feed.seriesId, 0);
+    void this.#attach(feed.seriesId, feed.runId).then(() => this.pump(feed.seriesId));
+  }
+
+  sendRun(run: Run): void {
+    this.#send({ type: 'run', run: runToWire(run) });
+  }
+
+  /** Follows a series in the fanout (let go at once if the connection closed meanwhile). */
+  async #attach(seriesId: number, runId: string): Promise<void> {
+    await this.#fanout.attach(this, seriesId, runId);
+    if (this.#closed) this.#fanout.detach(this, seriesId);
+  }
+
+  /** Reads the store page holding the cursor (shared with other connections) and sends from it. */
+  async #catchUp(feed: SeriesFeed, cursor: number): Promise<void> {
+    const id = feed.seriesId;
+    this.#reading.add(id);
+    let retry = false;
+    try {
+      const runs = await this.#fanout.reader.page(id, feed.runId, cursor);
+      if (this.#closed || this.#cursors.get(id) !== cursor) return;
+      let at = cursor;
+      for (const run of runs) {
+        if (run.end <= at) continue;
+        if (run.from > at || this.#over()) break;
+        this.#sendDelta(run.message(this.#encoding, at));
+        at = run.end;
+      }
+      this.#cursors.set(id, at);
+      retry = at === cursor && !this.#stalled;
+    } catch (error) {
+      const { body } = mapError(error);
+      this.#reject(body.error.code, body.error.message);
+      return;
+    } finally {
+      this.#reading.delete(id);
+    }
+    if (retry) setTimeout(() => this.pump(id), RETRY_MS);
+    else this.pump(id);
+  }
+
+  /** Whether the socket holds more than the mark (then it waits for a drain). */
+  #over(): boolean {
+    if (this.#ws.readyState !== WebSocket.OPEN) return true;
+    if (this.#ws.bufferedAmount <= this.#highWater()) return false;
+    this.#stalled = true;
+    return true;
+  }
+
+  /** The high-water mark: the configured one, or this connection's share of the budget if smaller. */
+  #highWater(): number {
+    const { memoryBudgetBytes, connections, highWaterBytes } = this.#options;
+    const share = Math.max(MIN_SHARE, Math.floor(memoryBudgetBytes / Math.max(1, connections())));
+    return Math.min(highWaterBytes, share);
+  }
+
+  #sendDelta(message: Buffer): void {
+    this.#ws.send(message, { binary: this.#encoding === 'binary' }, this.#flushed);
+    const buffered = this.#ws.bufferedAmount;
+    if (buffered > this.#peak) this.#peak = buffered;
   }
 
   #send(message: LiveServerMessage): void {
     if (this.#ws.readyState !== WebSocket.OPEN) return;
-    this.#ws.send(JSON.stringify(message));
+    this.#ws.send(JSON.stringify(message), this.#flushed);
     this.#peak = Math.max(this.#peak, this.#ws.bufferedAmount);
   }
 
@@ -106,11 +204,10 @@ export class LiveConnection {
       this.#reject(parsed.code, parsed.message);
       return;
     }
-    const series: Record<number, number> = {};
+    const series = new Map<number, { cursor: number; runId: string }>();
     try {
       for (const [id, cursor] of Object.entries(parsed.series ?? {})) {
-        await this.#store.getSeries(Number(id));
-        series[Number(id)] = cursor;
+        series.set(Number(id), { cursor, runId: (await this.#store.getSeries(Number(id))).runId });
       }
       for (const run of parsed.runs ?? []) await this.#store.getRun(run);
     } catch (error) {
@@ -118,69 +215,35 @@ export class LiveConnection {
       this.#reject(body.error.code, body.error.message);
       return;
     }
-    if (this.#ws.readyState !== WebSocket.OPEN) return;
+    if (this.#closed || this.#ws.readyState !== WebSocket.OPEN) return;
     if (parsed.encoding) this.#encoding = parsed.encoding;
-    if (this.#subscription) this.#subscription.add(series, parsed.runs);
-    else {
-      this.#subscription = this.#store.subscribe({
-        series,
-        runs: parsed.runs ?? [],
-        maxBufferedPoints: Math.max(
-          MIN_SHARE / POINT_BYTES,
-          Math.min(this.#options.maxBufferedPoints, Math.floor(this.#share() / POINT_BYTES)),
-        ),
-        onDelta: (deltas) => this.#deliver(deltas),
-        onRun: (run) => this.#send({ type: 'run', run: runToWire(run) }),
-        onError: (error) => {
-          const { body } = mapError(error);
-          this.#reject(body.error.code, body.error.message);
-        },
-      });
-    }
-    this.#send({
-      type: 'subscribed',
-      series: Object.fromEntries(Object.entries(series).map(([k, v]) => [k, v])),
-      runs: parsed.runs ?? [],
-    });
-  }
-
-  /** This connection's part of the memory budget. */
-  #share(): number {
-    const { memoryBudgetBytes, connections } = this.#options;
-    return Math.max(MIN_SHARE, Math.floor(memoryBudgetBytes / Math.max(1, connections())));
-  }
-
-  #deliver(deltas: SeriesDelta[]): void | Promise<void> {
-    if (this.#ws.readyState !== WebSocket.OPEN) return;
-    // Buffers shared by every connection that gets these same deltas; ws frames them uncopied.
-    const messages = this.#encoder.messages(deltas, this.#encoding);
-    if (messages.length === 1) return this.#sendDelta(messages[0] as Buffer);
-    return (async () => {
-      for (const message of messages) await this.#sendDelta(message);
-    })();
-  }
-
-  /** Sends one delta message; while the socket holds more than its mark, waits until it is written out. */
-  #sendDelta(message: Buffer): void | Promise<void> {
-    const ws = this.#ws;
-    if (ws.readyState !== WebSocket.OPEN) return;
-    const binary = this.#encoding === 'binary';
-    const highWater = Math.min(this.#options.highWaterBytes, this.#share());
-    if (ws.bufferedAmount + message.length <= highWater) {
-      ws.send(message, { binary });
-      this.#peak = Math.max(this.#peak, ws.bufferedAmount);
+    try {
+      for (const run of parsed.runs ?? []) {
+        // Watch first: a series of the run that publishes while its list is read is followed either way.
+        this.#runs.add(run);
+        this.#fanout.watchRun(this, run);
+      }
+      for (const [id, { cursor, runId }] of series) {
+        this.#cursors.set(id, cursor);
+        await this.#attach(id, runId);
+      }
+      for (const run of parsed.runs ?? []) {
+        for (const s of await this.#store.listSeries(run)) {
+          if (this.#closed) return;
+          if (this.#cursors.has(s.id)) continue;
+          this.#cursors.set(s.id, 0);
+          await this.#attach(s.id, s.runId);
+        }
+      }
+    } catch (error) {
+      const { body } = mapError(error);
+      this.#reject(body.error.code, body.error.message);
       return;
     }
-    // Over the mark: hold the hub until this message is written out. Meanwhile the hub
-    // coalesces this connection's deltas, then reads them from the store.
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        this.#waiters.delete(done);
-        resolve();
-      };
-      this.#waiters.add(done);
-      ws.send(message, { binary }, done);
-      this.#peak = Math.max(this.#peak, ws.bufferedAmount);
-    });
+    if (this.#closed) return;
+    const cursors = Object.fromEntries(Array.from(series, ([id, { cursor }]) => [id, cursor]));
+    this.#send({ type: 'subscribed', series: cursors, runs: parsed.runs ?? [] });
+    this.#ready = true;
+    for (const id of this.#cursors.keys()) this.pump(id);
   }
 }

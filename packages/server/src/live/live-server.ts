@@ -4,8 +4,8 @@ import type { Store } from '@trainscope/core';
 import { WebSocketServer } from 'ws';
 import { type KeyRing, keyFromAuthorization } from '../keys.js';
 import type { RejectionTally } from '../rejection-tally.js';
-import { DeltaEncoder } from './delta-encoder.js';
 import { LiveConnection, type LiveConnectionOptions } from './live-connection.js';
+import { LiveFanout } from './live-fanout.js';
 
 /** Path of the live stream. */
 export const LIVE_PATH = '/api/v1/live';
@@ -14,6 +14,10 @@ export const LIVE_PROTOCOL = 'trainscope';
 
 /** Options of `LiveServer`. */
 export interface LiveServerOptions extends Omit<LiveConnectionOptions, 'connections'> {
+  /** Shortest time between two sends of one series; what is published meanwhile goes as one message. */
+  tickMs: number;
+  /** Bytes the recent points of followed series may hold for connections to share. */
+  feedBudgetBytes: number;
   store: Store;
   keys: KeyRing;
   rejections: RejectionTally;
@@ -31,6 +35,10 @@ export interface LiveStats {
   peakBufferedBytes: number;
   messagesEncoded: number;
   messagesSent: number;
+  /** Bytes the shared feeds of recent points hold (estimated). */
+  feedBytes: number;
+  /** Catch-up pages read from the store. */
+  catchUpReads: number;
 }
 
 function keyFromProtocols(header: string | undefined): string | undefined {
@@ -52,11 +60,12 @@ function refuse(socket: Duplex, status: number, reason: string, code: string): v
 export class LiveServer {
   readonly #options: LiveServerOptions;
   readonly #wss: WebSocketServer;
-  readonly #encoder = new DeltaEncoder();
+  readonly #fanout: LiveFanout;
   readonly #connections = new Set<LiveConnection>();
 
   constructor(options: LiveServerOptions) {
     this.#options = options;
+    this.#fanout = new LiveFanout(options.store, { tickMs: options.tickMs, feedBudgetBytes: options.feedBudgetBytes });
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxPayload,
@@ -86,12 +95,17 @@ export class LiveServer {
       }
     }
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new LiveConnection(ws, this.#options.store, this.#encoder, rejections, {
+      const connection = new LiveConnection(ws, this.#options.store, this.#fanout, rejections, {
         ...this.#options,
         connections: () => this.#connections.size,
       });
       this.#connections.add(connection);
-      ws.on('close', () => this.#connections.delete(connection));
+      this.#fanout.open();
+      ws.on('close', () => {
+        this.#connections.delete(connection);
+        // No one left: stop tapping the store (the ingestor then skips building deltas).
+        if (this.#connections.size === 0) this.#fanout.close();
+      });
     });
     return true;
   }
@@ -116,14 +130,17 @@ export class LiveServer {
       bufferedBytes: buffered,
       totalBufferedBytes: total,
       peakBufferedBytes: peak,
-      messagesEncoded: this.#encoder.encoded,
-      messagesSent: this.#encoder.served,
+      messagesEncoded: this.#fanout.counters.encoded,
+      messagesSent: this.#fanout.counters.served,
+      feedBytes: this.#fanout.feedBytes,
+      catchUpReads: this.#fanout.reader.reads,
     };
   }
 
   /** Closes every socket. */
   close(): void {
     for (const c of this.#connections) c.close();
+    this.#fanout.close();
     for (const ws of this.#wss.clients) ws.terminate();
     this.#wss.close();
   }
