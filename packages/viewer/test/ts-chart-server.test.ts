@@ -54,6 +54,36 @@ describe('<ts-chart> against a real server', () => {
     expect(rows).toContain(`train/loss,${seeded.spikeStep},${seeded.spikeValue}`);
   });
 
+  it('zooms a chart of several series with one request, one read for a burst of range changes', async () => {
+    const ids = [seeded.a['train/loss'], seeded.a['train/accuracy'], seeded.a['val/loss']] as number[];
+    const chart = mountChart((el) => {
+      el.server = server;
+      el.series = ids.join(',');
+      el.noLive = true;
+    });
+    await rendered(chart);
+    const chartRequests = () =>
+      performance
+        .getEntriesByType('resource')
+        .map((e) => e.name)
+        .filter((n) => n.includes('/chart?'));
+    performance.clearResourceTimings();
+    const done = rendered(chart);
+    // A drag or quick wheel steps in one task: only the last range is read.
+    chart.setRange(0, 5000);
+    chart.setRange(1000, 3000);
+    chart.setRange(seeded.spikeStep - 40, seeded.spikeStep + 40);
+    await done;
+    await new Promise((r) => setTimeout(r, 50));
+    const sent = chartRequests();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toContain(`/api/v1/chart?series=${ids.join(',')}&`);
+    expect(sent[0]).toContain(`start=${seeded.spikeStep - 40}`);
+    for (const id of ids) expect(chart.resolution[String(id)]!).toBeLessThan(0);
+    const rows = chart.exportCsv().trim().split('\n').slice(1);
+    expect(rows).toContain(`train/loss,${seeded.spikeStep},${seeded.spikeValue}`);
+  });
+
   it('pans with shift + wheel and reads the raw points that come into view', async () => {
     const id = seeded.a['train/loss'] as number;
     const chart = mountChart((el) => {
