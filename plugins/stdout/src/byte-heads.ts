@@ -31,14 +31,18 @@ export class ByteHeads {
     return (h ^ (h >>> 15) ^ (h >>> 24)) & (SLOTS - 1);
   }
 
-  /** Length of the head held in `slot` when the line `[start, end)` starts with it, else -1. */
+  /**
+   * Length of the head held in `slot` when the line `[start, end)`, which starts with
+   * `{"metric": "`, starts with it; else -1.
+   */
   match(slot: number, view: DataView, b: Uint8Array, start: number, end: number): number {
     const head = this.#heads[slot] as Uint8Array;
     const n = head.length;
     if (n === 0 || start + n >= end) return -1;
     const words = this.#words[slot] as Int32Array;
     const whole = words.length;
-    for (let w = 0; w < whole; w++) if (view.getInt32(start + 4 * w, true) !== words[w]) return -1;
+    // Words 0 to 2 are `{"metric": "`, which the caller has checked.
+    for (let w = 3; w < whole; w++) if (view.getInt32(start + 4 * w, true) !== words[w]) return -1;
     for (let k = 4 * whole; k < n; k++) if (b[start + k] !== head[k]) return -1;
     this.#misses[slot] = 0;
     return n;

@@ -87,12 +87,12 @@ function parseSpecial(s: string, i: number, end: number, negative: boolean): num
 export const parsedBytes = { end: 0 };
 
 /**
- * The plain decimals of `parseNumber` (`0.6931`, `-3`, `1e-05`: at most 15 significant digits,
- * an exponent within 10^±22) read from ASCII bytes at `start` up to the first byte that cannot
- * continue the number, whose index is left in `parsedBytes.end`; the bytes must hold such a
- * byte (a line's closing `}`), since no end is checked. Computed as `parseNumber` computes it,
- * so the result is the same double. Returns NaN for anything else, which this grammar cannot
- * spell: the caller then reads the text with `parseNumber`.
+ * The plain decimals of `parseNumber` (`0.6931`, `-3`, `1e-05`: at most 15 digits, an exponent
+ * within 10^±22) read from ASCII bytes at `start` up to the first byte that cannot continue the
+ * number, whose index is left in `parsedBytes.end`; the bytes must hold such a byte (a line's
+ * closing `}`), since no end is checked. Computed as `parseNumber` computes it, so the result is
+ * the same double. Returns NaN for anything else, which this grammar cannot spell: the caller
+ * then reads the text with `parseNumber`.
  */
 export function parseNumberBytes(b: Uint8Array, start: number): number {
   let i = start;
@@ -100,27 +100,25 @@ export function parseNumberBytes(b: Uint8Array, start: number): number {
   const negative = c === 45; /* - */
   if (negative) c = b[++i] as number;
   let mantissa = 0;
-  let digits = 0;
   const intStart = i;
   while (c >= 48 && c <= 57) {
-    if (digits > 0 || c !== 48) digits++;
     mantissa = mantissa * 10 + (c - 48);
     c = b[++i] as number;
   }
-  let sawDigit = i > intStart;
+  let digits = i - intStart;
   let scale = 0;
   if (c === 46 /* . */) {
     const fracStart = ++i;
     c = b[i] as number;
     while (c >= 48 && c <= 57) {
-      if (digits > 0 || c !== 48) digits++;
       mantissa = mantissa * 10 + (c - 48);
       c = b[++i] as number;
     }
     scale = fracStart - i;
-    sawDigit ||= i > fracStart;
+    digits -= scale;
   }
-  if (!sawDigit) return Number.NaN;
+  // Up to 15 digits, leading zeros included (more go to parseNumber, which counts them exactly).
+  if (digits === 0 || digits > 15) return Number.NaN;
   if (c === 101 || c === 69 /* e E */) {
     c = b[++i] as number;
     const expNegative = c === 45;
@@ -135,7 +133,7 @@ export function parseNumberBytes(b: Uint8Array, start: number): number {
     if (i === expStart) return Number.NaN;
     scale += expNegative ? -exponent : exponent;
   }
-  if (digits > 15 || scale < -22 || scale > 22) return Number.NaN;
+  if (scale < -22 || scale > 22) return Number.NaN;
   parsedBytes.end = i;
   const magnitude = scale < 0 ? mantissa / (POW10[-scale] as number) : mantissa * (POW10[scale] as number);
   return negative ? -magnitude : magnitude;
