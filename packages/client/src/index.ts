@@ -5,7 +5,7 @@ export { START_METADATA_KEY, TrainscopeClient } from './client.js';
 export type { LiveOptions, WebSocketConstructor, WebSocketLike } from './live.js';
 export { LiveStream } from './live.js';
 export type { LiveDeltaColumns } from './live-binary.js';
-export { decodeLiveBinary, encodeLiveBinary } from './live-binary.js';
+export { decodeLiveBinary, encodeLiveBinary, encodeLivePacked } from './live-binary.js';
 export type { LivePoints } from './live-cursors.js';
 export { deltaColumns, LiveCursors } from './live-cursors.js';
 export type * from './types.js';

@@ -248,8 +248,12 @@ export type LiveClientMessage = {
   series?: Record<string, number>;
   /** Runs whose every series is wanted from its start. */
   runs?: string[];
-  /** Wire encoding of the deltas on this connection from now on. @default 'json' */
-  encoding?: 'json' | 'binary';
+  /**
+   * Wire encoding of the deltas on this connection from now on: JSON text, `'binary'` (float64
+   * columns), or `'packed'` (binary with consecutive x, whole-millisecond times and constant flags
+   * packed; ~12 bytes a point). @default 'json'
+   */
+  encoding?: 'json' | 'binary' | 'packed';
 };
 
 /** New points of one series, from point number `from`. */

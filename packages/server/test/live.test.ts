@@ -214,6 +214,37 @@ describe('WebSocket live stream', () => {
     expect(c.errors).toEqual(['invalid_message']);
   });
 
+  test('packed encoding: the client gets the same points from a cursor inside a run, then live, once each', async () => {
+    const { TrainscopeClient } = await import('@trainscope/client');
+    const { WebSocket } = await import('ws');
+    const client = new TrainscopeClient({ url: s.url, WebSocket: WebSocket as never });
+    ingestRange(s.store, seriesId, 0, 10_000);
+    await s.store.flush();
+    const values: number[] = [];
+    const xs: number[] = [];
+    const stream = client.live({
+      series: { [seriesId]: 1234 },
+      encoding: 'packed',
+      onPoints: (points) => {
+        for (const p of points) {
+          values.push(...p.value);
+          xs.push(...p.x);
+        }
+      },
+    });
+    try {
+      await stream.ready();
+      ingestRange(s.store, seriesId, 10_000, 500);
+      while (values.length < 10_500 - 1234) await sleep(10);
+      const expected = Array.from({ length: 10_500 - 1234 }, (_, i) => 1234 + i);
+      expect(values).toEqual(expected);
+      expect(xs).toEqual(expected);
+      expect(stream.cursors()).toEqual({ [seriesId]: 10_500 });
+    } finally {
+      stream.close();
+    }
+  });
+
   test('a shared memory budget caps what many stalled consumers hold together', async () => {
     const budget = 256 * 1024;
     const tight = await startServer({ liveMemoryBudgetBytes: budget });

@@ -1,9 +1,9 @@
-import { encodeLiveBinary } from '@trainscope/client';
+import { encodeLiveBinary, encodeLivePacked } from '@trainscope/client';
 import type { SeriesDelta } from '@trainscope/core';
 import { deltaToWire } from '../to-wire.js';
 
 /** Wire encoding of a live connection's deltas. */
-export type LiveEncoding = 'json' | 'binary';
+export type LiveEncoding = 'json' | 'binary' | 'packed';
 
 /**
  * Points per message at most: a longer run of points (a catch-up page, a burst) goes out in
@@ -31,12 +31,16 @@ export function sliceDelta(d: SeriesDelta, start: number, end: number = d.value.
   };
 }
 
-/** Encodes one delta as a `delta` message: UTF-8 JSON, or the binary layout of `encodeLiveBinary`. */
+/**
+ * Encodes one delta as a `delta` message: UTF-8 JSON, or the binary layouts of `encodeLiveBinary`
+ * and `encodeLivePacked`.
+ */
 export function encodeDelta(d: SeriesDelta, encoding: LiveEncoding): Buffer {
-  if (encoding === 'binary') {
-    const bytes = encodeLiveBinary([
+  if (encoding !== 'json') {
+    const columns = [
       { series: d.seriesId, run: d.runId, from: d.from, x: d.x, xGiven: d.xGiven, time: d.time, value: d.value },
-    ]);
+    ];
+    const bytes = encoding === 'packed' ? encodeLivePacked(columns) : encodeLiveBinary(columns);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
   return Buffer.from(JSON.stringify({ type: 'delta', deltas: [deltaToWire(d)] }));
@@ -50,8 +54,9 @@ export function encodeDelta(d: SeriesDelta, encoding: LiveEncoding): Buffer {
 export class EncodedDelta {
   readonly delta: SeriesDelta;
   readonly #counters: EncodeCounters;
-  #json: Buffer | null = null;
-  #binary: Buffer | null = null;
+  /** When its first point was published (performance.now()), for the send-lag figure; 0 for store reads. */
+  publishedAt = 0;
+  readonly #messages: Record<LiveEncoding, Buffer | null> = { json: null, binary: null, packed: null };
 
   constructor(delta: SeriesDelta, counters: EncodeCounters) {
     this.delta = delta;
@@ -68,7 +73,8 @@ export class EncodedDelta {
 
   /** Bytes held: the columns and the messages encoded so far. */
   get bytes(): number {
-    return 25 * this.delta.value.length + (this.#json?.length ?? 0) + (this.#binary?.length ?? 0);
+    const { json, binary, packed } = this.#messages;
+    return 25 * this.delta.value.length + (json?.length ?? 0) + (binary?.length ?? 0) + (packed?.length ?? 0);
   }
 
   /** The message carrying these points from point number `from` on (shared when `from` is the start). */
@@ -79,12 +85,11 @@ export class EncodedDelta {
       this.#counters.encoded++;
       return encodeDelta(sliceDelta(this.delta, from - this.from), encoding);
     }
-    let message = encoding === 'binary' ? this.#binary : this.#json;
+    let message = this.#messages[encoding];
     if (message === null) {
       this.#counters.encoded++;
       message = encodeDelta(this.delta, encoding);
-      if (encoding === 'binary') this.#binary = message;
-      else this.#json = message;
+      this.#messages[encoding] = message;
     }
     return message;
   }

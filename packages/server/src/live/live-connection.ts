@@ -113,6 +113,7 @@ export class LiveConnection implements LiveFollower {
         return;
       }
       this.#sendDelta(run.message(this.#encoding, cursor));
+      this.#fanout.sendLag.record(performance.now() - run.publishedAt);
       cursor = run.end;
       this.#cursors.set(seriesId, cursor);
     }
@@ -178,7 +179,7 @@ export class LiveConnection implements LiveFollower {
   }
 
   #sendDelta(message: Buffer): void {
-    this.#ws.send(message, { binary: this.#encoding === 'binary' }, this.#flushed);
+    this.#ws.send(message, { binary: this.#encoding !== 'json' }, this.#flushed);
     const buffered = this.#ws.bufferedAmount;
     if (buffered > this.#peak) this.#peak = buffered;
   }

@@ -1,6 +1,7 @@
 import type { Run, SeriesDelta, Store, Subscription } from '@trainscope/core';
 import { CatchUpReader } from './catch-up-reader.js';
 import type { EncodeCounters, EncodedDelta } from './encoded-delta.js';
+import { LagHistogram } from './lag-histogram.js';
 import { SeriesFeed } from './series-feed.js';
 
 /** What the fanout asks of a connection. */
@@ -19,6 +20,12 @@ export interface LiveFanoutOptions {
   tickMs: number;
   /** Bytes the recent points of all series may hold (columns and encoded messages, estimated). */
   feedBudgetBytes: number;
+  /**
+   * Milliseconds of one tick spent writing to sockets at most; connections not reached go first
+   * at the next tick (coalesced), so fan-out to many sockets leaves the event loop to ingest.
+   * @default half of tickMs (at least 5)
+   */
+  sendSliceMs?: number;
   /** Called when the store tap fails. */
   onError?(error: unknown): void;
 }
@@ -39,10 +46,14 @@ export class LiveFanout {
   readonly #options: LiveFanoutOptions;
   readonly counters: EncodeCounters = { encoded: 0, served: 0 };
   readonly reader: CatchUpReader;
+  /** Publish -> socket write delay of every feed message sent (not of store catch-up pages). */
+  readonly sendLag = new LagHistogram();
   readonly #feeds = new Map<number, SeriesFeed>();
   readonly #creating = new Map<number, Promise<SeriesFeed>>();
   readonly #runFollowers = new Map<string, Set<LiveFollower>>();
   readonly #dirty = new Set<SeriesFeed>();
+  /** Followers to pump per series, in order; left over from a tick that ran out of time. */
+  readonly #toPump = new Map<number, Set<{ pump(seriesId: number): void }>>();
   /** Sealed runs, oldest first, for eviction under the budget. */
   #sealed: [SeriesFeed, EncodedDelta][] = [];
   #sealedHead = 0;
@@ -89,6 +100,7 @@ export class LiveFanout {
     for (const feed of [...this.#feeds.values()]) this.#drop(feed);
     this.#sealed = [];
     this.#sealedHead = 0;
+    this.#toPump.clear();
   }
 
   /** The feed of a series, if one is followed. */
@@ -150,6 +162,7 @@ export class LiveFanout {
     if (this.#feeds.get(feed.seriesId) !== feed) return;
     this.#feeds.delete(feed.seriesId);
     this.#dirty.delete(feed);
+    this.#toPump.delete(feed.seriesId);
     this.#bytes -= feed.points * FEED_POINT_BYTES;
     feed.clear();
   }
@@ -175,7 +188,7 @@ export class LiveFanout {
   }
 
   #schedule(): void {
-    if (this.#timer) return;
+    if (this.#timer || !this.#tap) return;
     const delay = Math.max(0, this.#lastTick + this.#options.tickMs - performance.now());
     this.#timer = setTimeout(() => this.#tick(), delay);
   }
@@ -191,7 +204,33 @@ export class LiveFanout {
       this.#bytes += (feed.points - before) * FEED_POINT_BYTES;
     }
     this.#evict();
-    for (const feed of dirty) for (const f of feed.followers) f.pump(feed.seriesId);
+    for (const feed of dirty) {
+      let set = this.#toPump.get(feed.seriesId);
+      if (!set) {
+        set = new Set();
+        this.#toPump.set(feed.seriesId, set);
+      }
+      for (const f of feed.followers) set.add(f);
+    }
+    this.#pumpSome();
+  }
+
+  /** Pumps queued followers until the send slice is used up; the rest wait for the next tick. */
+  #pumpSome(): void {
+    const slice = this.#options.sendSliceMs ?? Math.max(5, this.#options.tickMs / 2);
+    const until = performance.now() + slice;
+    let k = 0;
+    for (const [seriesId, set] of this.#toPump) {
+      for (const f of set) {
+        set.delete(f);
+        f.pump(seriesId);
+        if (++k % 16 === 0 && performance.now() > until) {
+          this.#schedule();
+          return;
+        }
+      }
+      this.#toPump.delete(seriesId);
+    }
   }
 
   #evict(): void {

@@ -39,6 +39,9 @@ export interface LiveStats {
   feedBytes: number;
   /** Catch-up pages read from the store. */
   catchUpReads: number;
+  /** Median and 99th percentile of the delay from publish to socket write of shared feed messages, in ms. */
+  sendLagP50Ms: number;
+  sendLagP99Ms: number;
 }
 
 function keyFromProtocols(header: string | undefined): string | undefined {
@@ -134,6 +137,8 @@ export class LiveServer {
       messagesSent: this.#fanout.counters.served,
       feedBytes: this.#fanout.feedBytes,
       catchUpReads: this.#fanout.reader.reads,
+      sendLagP50Ms: this.#fanout.sendLag.percentile(50),
+      sendLagP99Ms: this.#fanout.sendLag.percentile(99),
     };
   }
 

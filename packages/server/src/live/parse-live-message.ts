@@ -29,8 +29,8 @@ export function parseLiveMessage(text: string): LiveClientMessage | LiveMessageE
   const out: LiveClientMessage = { type: 'subscribe' };
   const encoding = m['encoding'];
   if (encoding !== undefined) {
-    if (encoding !== 'json' && encoding !== 'binary') {
-      return { code: 'invalid_message', message: '"encoding" must be "json" or "binary".' };
+    if (encoding !== 'json' && encoding !== 'binary' && encoding !== 'packed') {
+      return { code: 'invalid_message', message: '"encoding" must be "json", "binary" or "packed".' };
     }
     out.encoding = encoding;
   }

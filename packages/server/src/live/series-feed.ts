@@ -46,6 +46,7 @@ export class SeriesFeed {
   /** Connections that follow this series. */
   readonly followers = new Set<{ pump(seriesId: number): void }>();
   #pending: SeriesDelta[] = [];
+  #pendingSince = 0;
   /** End of what is sealed or pending. */
   #pendingEnd: number;
   readonly #counters: EncodeCounters;
@@ -75,6 +76,7 @@ export class SeriesFeed {
       this.end = delta.from;
       this.#pendingEnd = delta.from;
     }
+    if (this.#pending.length === 0) this.#pendingSince = performance.now();
     this.#pending.push(delta.from < this.#pendingEnd ? sliceDelta(delta, this.#pendingEnd - delta.from) : delta);
     this.#pendingEnd = end;
   }
@@ -83,6 +85,7 @@ export class SeriesFeed {
   seal(): EncodedDelta[] {
     if (this.#pending.length === 0) return [];
     const sealed = splitDelta(concat(this.#pending), this.#counters);
+    for (const run of sealed) run.publishedAt = this.#pendingSince;
     this.#pending = [];
     this.runs.push(...sealed);
     this.points += this.#pendingEnd - this.end;
