@@ -15,8 +15,13 @@ import { createServer } from '@trainscope/server';
 import { WebSocket } from 'ws';
 import { type Benchmark, type BenchRow, median, percentile } from '../lib/harness.ts';
 
+type Encoding = 'json' | 'binary' | 'packed';
+
 interface ClientReport {
   samples: number[];
+  /** Point number and arrival time (ms since epoch) of each sample, for commit -> arrival latency. */
+  samplePoints: number[];
+  sampleAt: number[];
   /** Points inside the measured window [from, end) that the least served subscriber got. */
   minPoints: number;
   maxPoints: number;
@@ -41,8 +46,10 @@ async function runSubscribers(): Promise<void> {
   const url = process.env['BENCH_URL'] as string;
   const count = Number(process.env['BENCH_SUBSCRIBERS']);
   const seriesId = Number(process.env['BENCH_SERIES']);
-  const encoding = process.env['BENCH_ENCODING'] as 'json' | 'binary';
+  const encoding = process.env['BENCH_ENCODING'] as Encoding;
   const samples: number[] = [];
+  const samplePoints: number[] = [];
+  const sampleAt: number[] = [];
   const points = new Array<number>(count).fill(0);
   const cursor = new Array<number>(count).fill(0);
   let doubled = 0;
@@ -73,8 +80,11 @@ async function runSubscribers(): Promise<void> {
             if (hi <= lo) continue;
             points[k] = (points[k] as number) + hi - lo;
             // every 97th point by number: an unbiased sample of per-point latency
-            for (let p = lo + ((97 - (lo % 97)) % 97); p < hi; p += 97)
+            for (let p = lo + ((97 - (lo % 97)) % 97); p < hi; p += 97) {
               samples.push(now - (d.time[p - d.from] as number));
+              samplePoints.push(p);
+              sampleAt.push(now);
+            }
           }
         });
         ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', encoding, series: { [seriesId]: 0 } })));
@@ -86,9 +96,12 @@ async function runSubscribers(): Promise<void> {
     if (message.type === 'measure') windowFrom = message.from as number;
     if (message.type === 'end') windowEnd = message.end as number;
     if (message.type === 'stop') {
+      const step = Math.max(1, Math.ceil(samples.length / 400_000));
+      const every = <T>(list: T[]) => (step === 1 ? list : list.filter((_, i) => i % step === 0));
       const report: ClientReport = {
-        samples:
-          samples.length > 400_000 ? samples.filter((_, i) => i % Math.ceil(samples.length / 400_000) === 0) : samples,
+        samples: every(samples),
+        samplePoints: every(samplePoints),
+        sampleAt: every(sampleAt),
         minPoints: Math.min(...points),
         maxPoints: Math.max(...points),
         doubled,
@@ -141,7 +154,7 @@ async function liveCase(
   subscribers: number,
   rate: number,
   seconds: number,
-  encoding: 'json' | 'binary',
+  encoding: Encoding,
 ): Promise<{ row: BenchRow; p99: number }> {
   const store = await Store.open({ dir: join(tmpDir, `live-${subscribers}-${rate}-${encoding}`), flushIntervalMs: 50 });
   trace('store open');
@@ -164,8 +177,23 @@ async function liveCase(
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   child.on('error', () => {}); // a send after the child died; waitFor reports its exit
+  // When each sampled point (every 97th) was committed, seen by an in-process subscriber: the
+  // part of the latency that is the live stream's, apart from the store's flush and commit.
+  const committedAt = new Map<number, number>();
+  const commits = store.subscribe({
+    series: { [seriesId]: 0 },
+    onDelta: (deltas) => {
+      const now = Date.now();
+      for (const d of deltas) {
+        const end = d.from + d.value.length;
+        for (let p = d.from + ((97 - (d.from % 97)) % 97); p < end; p += 97) committedAt.set(p, now);
+      }
+    },
+  });
   const rssBefore = process.memoryUsage().rss;
   let peakRss = rssBefore;
+  let peakFeed = 0;
+  let lastTrace = 0;
   try {
     trace('forked');
     await waitFor(child, 'ready', 180_000);
@@ -190,6 +218,14 @@ async function liveCase(
           sent += due;
         }
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
+        const stats = server.stats().live;
+        peakFeed = Math.max(peakFeed, stats.feedBytes);
+        if (performance.now() - lastTrace > 1000) {
+          lastTrace = performance.now();
+          trace(
+            `sent ${sent}, committed ${store.ingestor.committed}, feed ${(stats.feedBytes / 2 ** 20).toFixed(1)} MB, socket buffers ${(stats.totalBufferedBytes / 2 ** 20).toFixed(1)} MB, catch-up reads ${stats.catchUpReads}, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`,
+          );
+        }
         await sleep(5);
       }
     };
@@ -197,19 +233,27 @@ async function liveCase(
     // Count only points ingested in the measured window, by position: points in flight when it
     // opened are not counted (the draft counted them, hence "delivered 103 %").
     const measuredFrom = sent;
+    const committedFrom = store.ingestor.committed;
     child.send({ type: 'measure', from: measuredFrom });
     await ingestFor(seconds * 1000);
     const measured = sent - measuredFrom;
+    const committedRate = (store.ingestor.committed - committedFrom) / seconds;
     child.send({ type: 'end', end: sent });
     await store.flush();
     await sleep(1000); // drain what is in flight
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    // Before the subscribers go: their connections (and per-connection figures) go with them.
+    const live = server.stats().live;
     const reportPromise = waitFor<ClientReport>(child, 'report', 60_000);
     child.send({ type: 'stop' });
     const report = await reportPromise;
     const p50 = percentile(report.samples, 50);
     const p99 = percentile(report.samples, 99);
-    const live = server.stats().live;
+    const fanout: number[] = [];
+    report.samplePoints.forEach((p, i) => {
+      const at = committedAt.get(p);
+      if (at !== undefined) fanout.push((report.sampleAt[i] as number) - at);
+    });
     return {
       p99,
       row: {
@@ -217,16 +261,25 @@ async function liveCase(
         'delivery p50 ms': p50,
         'delivery p99 ms': p99,
         'p99 / 100 ms target': p99 / 100,
+        'commit->client p50 ms': percentile(fanout, 50),
+        'commit->client p99 ms': percentile(fanout, 99),
+        'publish->socket write p50 ms': live.sendLagP50Ms,
+        'publish->socket write p99 ms': live.sendLagP99Ms,
+        'committed points/s': committedRate,
         'delivered (min subscriber) %': (100 * report.minPoints) / Math.max(1, measured),
         'delivered (max subscriber) %': (100 * report.maxPoints) / Math.max(1, measured),
         'doubled points': report.doubled,
         'server peak RSS MB': peakRss / 2 ** 20,
         'RSS growth MB': (peakRss - rssBefore) / 2 ** 20,
         'peak socket buffer KB': live.peakBufferedBytes / 1024,
+        'socket buffers at end MB': live.totalBufferedBytes / 2 ** 20,
+        'peak feed MB': peakFeed / 2 ** 20,
+        'catch-up reads': live.catchUpReads,
         'sends per encoding': live.messagesSent / Math.max(1, live.messagesEncoded),
       },
     };
   } finally {
+    commits.close();
     child.kill();
     // Let catch-up reads in flight finish before the store closes: core's Store.close() closes its
     // DuckDB readers without waiting for running queries (a native crash, reported to the lead).
@@ -320,23 +373,35 @@ export default {
     const rows: BenchRow[] = [];
     // Chart reads first: after the heavy live cases, opening another store in this process has
     // been seen to stall (the previous store's DuckDB file still open; reported to the lead).
-    const chartRows = await chartCase(tmpDir, full ? 10_000_000 : 2_000_000, full ? 30 : 15);
+    // BENCH_LIVE_ONLY=1000x100000xbinary,... runs just those live cases (no chart reads): for profiling.
+    const liveOnly = process.env['BENCH_LIVE_ONLY']?.split(',');
+    const chartRows = liveOnly ? [] : await chartCase(tmpDir, full ? 10_000_000 : 2_000_000, full ? 30 : 15);
     const seconds = full ? 10 : 3;
-    const cases: [number, number, 'json' | 'binary'][] = full
+    const cases: [number, number, Encoding][] = full
       ? [
           [100, 10_000, 'json'],
           [1000, 10_000, 'json'],
           [1000, 10_000, 'binary'],
-          [1000, 30_000, 'binary'],
+          [1000, 10_000, 'packed'],
+          [1000, 30_000, 'packed'],
           [1000, 100_000, 'json'],
           [1000, 100_000, 'binary'],
+          [1000, 100_000, 'packed'],
         ]
       : [
           [100, 10_000, 'json'],
           [1000, 10_000, 'binary'],
+          [1000, 10_000, 'packed'],
           [1000, 100_000, 'binary'],
+          [1000, 100_000, 'packed'],
         ];
-    for (const [subscribers, rate, encoding] of cases) {
+    const selected = liveOnly
+      ? liveOnly.map((c) => {
+          const [n, r, e] = c.split('x');
+          return [Number(n), Number(r), (e ?? 'binary') as Encoding] as [number, number, Encoding];
+        })
+      : cases;
+    for (const [subscribers, rate, encoding] of selected) {
       trace(`case ${subscribers} x ${rate} ${encoding}`);
       const { row, p99 } = await liveCase(tmpDir, subscribers, rate, seconds, encoding);
       rows.push(row);
@@ -349,8 +414,10 @@ export default {
     rows.push(...chartRows);
     notes.push(
       'Live: the store flushes every 50 ms (flushIntervalMs: 50); points reach subscribers only after commit, so latency includes up to one flush interval.',
-      'Live: subscribers and server share this 2-core machine; all subscribers run in one child process (JSON.parse per message, or a typed-array view for binary). At 1000 x 100k points/s that is 100M points/s to decode: the child, not the server, is the first limit here.',
+      'Live: subscribers and server share this machine; all subscribers run in one child process (JSON.parse per message; typed-array views for binary; packed expands x and time per message). At 1000 x 100k points/s that is 100M points/s to decode in one process: the child, not the server, is the first limit here.',
+      'Live: "delivery" = ingest call -> point parsed in the child (includes the store flush interval and commit); "commit->client" = commit (an in-process subscriber saw it) -> parsed in the child; "publish->socket write" = the server\'s own part: commit -> the shared message written to that socket (server-side histogram over every send of the case, warm-up included).',
       'Live: "delivered" counts, per subscriber, the points ingested inside the measured window that arrived by the end of a 1 s drain (by position, so nothing before the window is counted); "doubled points" must be 0.',
+      'Live: "committed points/s" is what the store committed during the window (the ingest target is the row\'s rate); "peak feed MB" the shared recent-points feed (capped at 64 MiB); "socket buffers at end MB" sums every socket\'s queued bytes (shared Buffers counted once per socket, so an upper bound); "catch-up reads" store pages read for subscribers that fell out of the feed.',
       'Live: "sends per encoding" = messages sent / messages encoded: how many sockets shared each encoded Buffer.',
       "Chart: a 10M-point series (2M in quick mode), as the issue asks for 100M: core's chart benchmark builds 100M in-process; the HTTP overhead measured here does not grow with the history (the read is pixel-bound).",
     );
