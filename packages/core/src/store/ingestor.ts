@@ -318,16 +318,23 @@ export class Ingestor {
   }
 
   async #flushOnce(): Promise<void> {
-    const taken = this.#pending;
-    this.#pending = new PendingPoints();
-    this.#hasSideRows = false;
-    const batch = taken.asBatch();
-    const xs = new Float64Array(batch.length);
-    const ns = new BigInt64Array(batch.length);
-    const xa = new Uint8Array(batch.length);
-    const plans = this.#plan(batch, xs, ns, xa);
+    let taken: PendingPoints | null = null;
+    let batch: PointBatch = new PendingPoints().asBatch();
+    let xs = new Float64Array(0);
+    let xa = new Uint8Array(0);
+    let plans = new Map<number, SeriesPlan>();
     try {
       await this.#host.exclusive(async () => {
+        // Taken and numbered only once the writer is ours: a reopen after a failed write (also
+        // exclusive) reconciles the pending points with the database first, and must see them all.
+        taken = this.#pending;
+        this.#pending = new PendingPoints();
+        this.#hasSideRows = false;
+        batch = taken.asBatch();
+        xs = new Float64Array(batch.length);
+        const ns = new BigInt64Array(batch.length);
+        xa = new Uint8Array(batch.length);
+        plans = this.#plan(batch, xs, ns, xa);
         const c = this.#host.connection;
         await c.run('BEGIN TRANSACTION');
         let restoreSideRows: (() => void) | undefined;
@@ -341,10 +348,13 @@ export class Ingestor {
           this.#hasSideRows = true;
           throw error;
         }
+        // Still inside: a reconcile must never see this commit without its counts.
+        for (const plan of plans.values()) Object.assign(plan.state, plan.next);
+        this.committed += batch.length;
       });
     } catch (error) {
       // Keep the points for the next attempt, ahead of anything ingested meanwhile.
-      this.#pending.prepend(taken);
+      if (taken) this.#pending.prepend(taken);
       this.#lastError = error;
       this.#host.failed(error);
       this.#arm();
@@ -355,11 +365,7 @@ export class Ingestor {
       this.#host.resumed();
     }
     const runs = new Set<string>();
-    for (const plan of plans.values()) {
-      Object.assign(plan.state, plan.next);
-      runs.add(plan.state.series.runId);
-    }
-    this.committed += batch.length;
+    for (const plan of plans.values()) runs.add(plan.state.series.runId);
     this.#oldestUncommittedAck(); // drops what this commit covered
     if (runs.size > 0) this.#host.touched(runs);
     if (this.#host.wantsDeltas()) this.#host.committed(this.#deltas(plans, batch, xs, xa));

@@ -2,6 +2,64 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { LEVEL_COUNT, LEVEL_STEP } from '../m4.js';
 import { aggTable } from './schema.js';
 
+/** What `repairStore` found and fixed. */
+export interface StoreRepair {
+  /** Points of flushes that never committed, removed. */
+  uncommitted: number;
+  /** Second copies of committed points, removed. */
+  duplicates: number;
+  /** Series whose M4 levels were rebuilt from their points. */
+  rebuiltLevels: number[];
+}
+
+/**
+ * Brings the points, statistics and M4 levels back in agreement after DuckDB replayed its log
+ * (an unclean shutdown, or a database reopened after a failed write), taking the statistics as
+ * the record of what committed. `source` names every point, hot and cold (`points_all`).
+ * Each step derives from the data alone, so running it again after another failure is safe.
+ */
+export async function repairStore(c: DuckDBConnection, source: string): Promise<StoreRepair> {
+  const uncommitted = await dropUncommittedPoints(c);
+  const duplicates = await dropDuplicatePoints(c, source);
+  const rebuiltLevels = await rebuildStaleLevels(c, source);
+  // Fold the repair into the database file now, so the log that held the stray entries is gone.
+  if (uncommitted + duplicates + rebuiltLevels.length > 0) await c.run('CHECKPOINT');
+  return { uncommitted, duplicates, rebuiltLevels };
+}
+
+/**
+ * Removes second copies of points. When a checkpoint wrote the database file but could not
+ * remove the log after it (the directory turned read-only), DuckDB replays that log again on
+ * the next open: the statistics (written whole) come out right, the appended points twice.
+ * A series holding more points than its statistics count keeps the first copy of each number.
+ * Returns how many rows were removed.
+ */
+export async function dropDuplicatePoints(c: DuckDBConnection, source: string): Promise<number> {
+  const found = await c.runAndReadAll(`
+    SELECT a.series_id, a.held - s.count FROM (SELECT series_id, count(*) AS held FROM ${source} GROUP BY series_id) a
+    JOIN series_stats s ON s.series_id = a.series_id WHERE a.held > s.count`);
+  const doubled = found.getRows().map((r) => Number(r[0]));
+  if (doubled.length === 0) return 0;
+  let removed = 0;
+  await c.run('BEGIN TRANSACTION');
+  try {
+    for (const id of doubled) {
+      const result = await c.run(
+        `DELETE FROM points WHERE series_id = ? AND rowid IN (
+           SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY n ORDER BY rowid) AS k
+                              FROM points WHERE series_id = ?) WHERE k > 1)`,
+        [id, id],
+      );
+      removed += Number(result.rowsChanged);
+    }
+    await c.run('COMMIT');
+  } catch (error) {
+    await c.run('ROLLBACK').catch(() => {});
+    throw error;
+  }
+  return removed;
+}
+
 /**
  * Removes points that a write-ahead-log replay brought back from a flush that never committed.
  *
@@ -34,8 +92,6 @@ export async function dropUncommittedPoints(c: DuckDBConnection): Promise<number
     await c.run('ROLLBACK').catch(() => {});
     throw error;
   }
-  // Fold the repair into the database file now, so the log that held the stray entry is gone.
-  await c.run('CHECKPOINT');
   return stray.reduce((sum, [, , extra]) => sum + extra, 0);
 }
 

@@ -28,7 +28,7 @@ import { validateSeriesName } from '../names.js';
 import { type ChartData, type ChartQuery, chartRead } from '../query/chart.js';
 import { type PointRows, type PointsQuery, readPoints } from '../query/points.js';
 import { Ingestor, type IngestorOptions } from './ingestor.js';
-import { dropUncommittedPoints, rebuildStaleLevels } from './recovery.js';
+import { repairStore, type StoreRepair } from './recovery.js';
 import { labelKey, logFromRow, runFromRow, seriesFromRow } from './rows.js';
 import { MIGRATIONS, SCHEMA_DDL, SCHEMA_VERSION, STAGE_DDL } from './schema.js';
 import { emptySeriesState, type SeriesState, summaryOf } from './series-state.js';
@@ -120,6 +120,8 @@ export class Store {
    * the store was opened (or reopened after a failed write). 0 after a clean shutdown.
    */
   droppedUncommitted = 0;
+  /** Second copies of points (a log replayed twice) removed at open or reopen. */
+  droppedDuplicates = 0;
   /** Series whose M4 levels disagreed with their points after an unclean shutdown and were rebuilt. */
   rebuiltLevels: number[] = [];
   #instance: DuckDBInstance;
@@ -128,6 +130,9 @@ export class Store {
   /** When the database may next be reopened after DuckDB invalidated it (epoch ms). */
   #reopenAfter = 0;
   #reopening: Promise<void> | null = null;
+  /** Set when DuckDB gave up on the database; cleared once a reopen succeeded. */
+  #reopenNeeded = false;
+  #reopenCause: unknown = null;
   #readerTurn = 0;
   readonly #states = new Map<number, SeriesState>();
   readonly #runSeries = new Map<string, Map<string, SeriesState>>();
@@ -190,10 +195,19 @@ export class Store {
         committed: (deltas) => this.#live.publish(deltas),
         failed: (error) => {
           this.#onWriteError?.(error);
-          if (isInvalidated(error)) void this.#reopen();
+          // A reopen that failed (the directory still unwritable) leaves closed connections whose
+          // errors no longer say "invalidated": keep trying until one succeeds.
+          if (isInvalidated(error) && !this.#reopenNeeded) {
+            this.#reopenNeeded = true;
+            this.#reopenCause = error;
+          }
+          if (this.#reopenNeeded) void this.#reopen();
         },
         resumed: () => this.#onWriteResumed?.(),
-        exclusive: (fn) => this.#exclusive(fn),
+        // Until a reopen has reconciled what is pending with what the database holds, no flush may
+        // run, not even on a connection a half-done reopen left working: it would number points
+        // from a count that misses the flush that failed after committing.
+        exclusive: (fn) => this.#exclusive(() => (this.#reopenNeeded ? Promise.reject(this.#reopenCause) : fn())),
       },
       options,
     );
@@ -227,15 +241,13 @@ export class Store {
     try {
       const writer = await instance.connect();
       await migrate(writer, file);
-      const dropped = unclean ? await dropUncommittedPoints(writer) : 0;
       await writer.run(STAGE_DDL);
       const readers = await Promise.all([instance.connect(), instance.connect(), instance.connect()]);
       const maxId = await writer.runAndReadAll('SELECT coalesce(max(id), 0) FROM series');
       const nextSeriesId = Number(maxId.getRows()[0]?.[0] ?? 0) + 1;
       const store = new Store(dir, instance, writer, readers, nextSeriesId, owner, options);
-      store.droppedUncommitted = dropped;
       await store.#refreshColdView();
-      if (unclean) store.rebuiltLevels = await rebuildStaleLevels(writer, 'points_all');
+      if (unclean) store.#noteRepair(await repairStore(writer, 'points_all'));
       return store;
     } catch (error) {
       instance.closeSync();
@@ -766,12 +778,13 @@ export class Store {
       }
       this.#instance = await DuckDBInstance.create(this.file);
       this.#writer = await this.#instance.connect();
-      this.droppedUncommitted += await dropUncommittedPoints(this.#writer);
       await this.#writer.run(STAGE_DDL);
       this.#readers = await Promise.all([this.#instance.connect(), this.#instance.connect(), this.#instance.connect()]);
       await this.#refreshColdView();
-      this.rebuiltLevels.push(...(await rebuildStaleLevels(this.#writer, 'points_all')));
+      this.#noteRepair(await repairStore(this.#writer, 'points_all'));
       await this.#reconcilePending();
+      this.#reopenNeeded = false;
+      this.#reopenCause = null;
     });
     this.#reopening = attempt
       .catch(() => {
@@ -781,6 +794,12 @@ export class Store {
         this.#reopening = null;
       });
     return this.#reopening;
+  }
+
+  #noteRepair(repair: StoreRepair): void {
+    this.droppedUncommitted += repair.uncommitted;
+    this.droppedDuplicates += repair.duplicates;
+    this.rebuiltLevels.push(...repair.rebuiltLevels);
   }
 
   /** Drops from what is pending whatever the reopened database already holds. */
