@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseNumber } from '../src/numbers.js';
+import { parsedBytes, parseNumber, parseNumberBytes } from '../src/numbers.js';
 
 const parse = (s: string) => parseNumber(s, 0, s.length);
 
@@ -56,6 +56,43 @@ describe('parseNumber', () => {
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('parseNumberBytes', () => {
+  /** Reads `s` from bytes, ended as in a JSON line by `}`. */
+  const read = (s: string): number => parseNumberBytes(Buffer.from(`${s}}`, 'latin1'), 0);
+
+  it('reads plain decimals as parseNumber does, and stops at the first byte that cannot go on', () => {
+    for (const s of ['0.6929', '1e-05', '1.2345e+02', '42', '-3.5', '.5', '1.', '-0.0', '9.9010e-05', '1E+02']) {
+      expect(Object.is(read(s), parse(s)), s).toBe(true);
+      expect(parsedBytes.end).toBe(s.length);
+    }
+    expect(parseNumberBytes(Buffer.from('0.25, "step": 3}'), 0)).toBe(0.25);
+    expect(parsedBytes.end).toBe(4);
+  });
+
+  it('leaves nan, inf, long mantissas and far exponents to parseNumber (NaN)', () => {
+    for (const s of ['nan', 'inf', '-Infinity', '0.6931471824645996', '1e400', '1e-23', '+1', '-', '.', '1e', '1e+']) {
+      expect(read(s), s).toBeNaN();
+    }
+  });
+
+  it('gives the same double as parseNumber for every number it reads', () => {
+    const spellings = fc.oneof(
+      fc
+        .double({ noNaN: true, noDefaultInfinity: true })
+        .chain((d) => fc.constantFrom(String(d), d.toExponential(4), d.toFixed(6), d.toPrecision(6))),
+      fc.constantFrom('00012', '0.000000000000001', '-0', '5.', '.5e3', '1e00022', '1e-0022', '7e+22', '7e23'),
+    );
+    fc.assert(
+      fc.property(spellings, (s) => {
+        const value = read(s);
+        if (Number.isNaN(value) || parsedBytes.end !== s.length) return;
+        expect(Object.is(value, parse(s)), s).toBe(true);
+      }),
+      { numRuns: 3000 },
     );
   });
 });

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FlatFields } from '../src/flat-object.js';
 import { NameCheck } from '../src/name-check.js';
-import { parsedBytes, parseNumber, parseNumberBytes } from '../src/numbers.js';
 import { ParseContext } from '../src/parse-context.js';
 import { JsonBytesParser } from '../src/parse-json-bytes.js';
 import { JsonMetricParser } from '../src/parse-json-metric.js';
@@ -117,35 +116,6 @@ const lines = fc.array(
   ),
   { maxLength: 40 },
 );
-
-describe('parseNumberBytes', () => {
-  const read = (s: string): number => parseNumberBytes(Buffer.from(`${s}}`, 'latin1'), 0);
-
-  it('reads plain decimals as parseNumber does, and stops at the first byte that cannot go on', () => {
-    for (const s of ['0.6929', '1e-05', '1.2345e+02', '42', '-3.5', '.5', '1.', '-0.0', '9.9010e-05']) {
-      expect(Object.is(read(s), parseNumber(s, 0, s.length))).toBe(true);
-    }
-    expect(parseNumberBytes(Buffer.from('0.25, "step": 3}'), 0)).toBe(0.25);
-    expect(parsedBytes.end).toBe(4);
-  });
-
-  it('leaves nan, inf, long mantissas and far exponents to parseNumber (NaN)', () => {
-    for (const s of ['nan', 'inf', '-Infinity', '0.6931471824645996', '1e400', '1e-23', '+1', '-', '.', '1e', '1e+']) {
-      expect(read(s)).toBeNaN();
-    }
-  });
-
-  it('gives the same double as parseNumber for every number it reads', () => {
-    fc.assert(
-      fc.property(numbers, (s) => {
-        const value = read(s);
-        if (Number.isNaN(value) || parsedBytes.end !== s.length) return;
-        expect(Object.is(value, parseNumber(s, 0, s.length))).toBe(true);
-      }),
-      { numRuns: 2000 },
-    );
-  });
-});
 
 describe('JSON metric lines read from bytes', () => {
   it('reads the common shapes, held names and all', () => {
