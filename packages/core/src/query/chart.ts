@@ -3,6 +3,7 @@ import { QueryError } from '../errors.js';
 import { LEVEL_COUNT, LEVEL_STEP, M4Builder, type M4Columns } from '../m4.js';
 import { readFloat64Columns } from '../store/read-columns.js';
 import { aggTable } from '../store/schema.js';
+import { doubleLiteral, readDoubles } from './read-doubles.js';
 
 /** A chart read: M4 buckets of one series for a pixel width over a range. */
 export interface ChartQuery {
@@ -81,6 +82,11 @@ export async function chartRead(
   if (!Number.isInteger(width) || width < 1 || width > 100_000) {
     throw new QueryError(`Chart width must be an integer from 1 to 100000 pixels, got ${String(width)}.`, width);
   }
+  // Read queries carry the id as a literal (one native call, no prepared statement).
+  const seriesId = query.seriesId;
+  if (!Number.isInteger(seriesId) || seriesId < 0 || seriesId > 0xffffffff) {
+    throw new QueryError(`A series id is an integer from 0 to 4294967295, got ${String(seriesId)}.`, seriesId);
+  }
   let { start, end } = query;
   for (const [label, v] of [
     ['start', start],
@@ -125,11 +131,11 @@ export async function chartRead(
     // At most 16 level buckets per pixel (more only on the coarsest level, which holds few), so
     // the rows are read as they are and merged here: a GROUP BY costs more than the rows do.
     const ratio = 2 ** (pixelExp - level);
-    const rows = await readFloat64Columns(
+    const rows = await readDoubles(
       connection,
-      `SELECT cnt, nan_cnt, fx, fv, lx, lv, nx, nv, mx, mv
-       FROM ${aggTable(levelIndex)} WHERE series_id = ?::UINTEGER AND b >= ? AND b < ?`,
-      [query.seriesId, firstPixel * ratio, (lastPixel + 1) * ratio],
+      `SELECT cnt, nan_cnt, fx, fv, lx, lv, nx, nv, mx, mv FROM ${aggTable(levelIndex)}
+       WHERE series_id = ${seriesId}::UINTEGER
+         AND b >= ${doubleLiteral(firstPixel * ratio)} AND b < ${doubleLiteral((lastPixel + 1) * ratio)}`,
     );
     buckets = mergeLevelRows(rows.columns, rows.length, pixelExp);
   } else {
@@ -140,10 +146,11 @@ export async function chartRead(
     // Below the finest level a pixel holds fewer than ~64 points, so the range's points are few
     // enough to read and bucket here; past the cap (a denser stretch, or a long wall-time range)
     // DuckDB aggregates them instead.
-    const rows = await readFloat64Columns(
+    const rows = await readDoubles(
       connection,
-      `SELECT ${col}, v FROM points_all WHERE series_id = ?::UINTEGER AND ${col} >= ? AND ${col} < ? LIMIT ${cap + 1}`,
-      [query.seriesId, lo, hi],
+      `SELECT ${col}, v FROM points_all
+       WHERE series_id = ${seriesId}::UINTEGER AND ${col} >= ${doubleLiteral(lo)} AND ${col} < ${doubleLiteral(hi)}
+       LIMIT ${cap + 1}`,
     );
     if (rows.length <= cap) {
       buckets = bucketPoints(rows.columns[0] as Float64Array, rows.columns[1] as Float64Array, rows.length, pixelExp);
