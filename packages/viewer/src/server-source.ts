@@ -1,5 +1,6 @@
 import type {
   ApiChart,
+  ApiChartMeta,
   ApiChartQuery,
   ApiErrorBody,
   ApiLogLine,
@@ -9,8 +10,9 @@ import type {
   ApiSummary,
   LiveServerMessage,
 } from '@trainscope/client';
+import { readArrowColumns } from './arrow-ipc.js';
 import type { ChartRead, DataSource, LiveHandle, LiveHandlers, LivePoints, RunQuery } from './data-source.js';
-import { chartFromWire, decodeWireColumn } from './wire.js';
+import { chartFromWire, decodeWireColumn, decodeWireNumber } from './wire.js';
 
 /** An API answer that was not a success. */
 export class ServerError extends Error {
@@ -39,11 +41,14 @@ export interface ServerSourceOptions {
 
 /** Series ids the server takes in one summaries request. */
 const SUMMARY_IDS_PER_REQUEST = 1000;
+const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+/** Header of a chart answer holding its metadata (one object per series) beside Arrow buckets. */
+const CHART_META_HEADER = 'trainscope-chart';
 /** Series ids sent in one chart request (the server takes up to 256). */
 const CHART_IDS_PER_REQUEST = 64;
 
 function chartParams(query: ApiChartQuery): URLSearchParams {
-  const params = new URLSearchParams({ width: String(query.width), format: 'json' });
+  const params = new URLSearchParams({ width: String(query.width) });
   if (query.start !== undefined) params.set('start', String(query.start));
   if (query.end !== undefined) params.set('end', String(query.end));
   if (query.axis) params.set('axis', query.axis);
@@ -58,7 +63,7 @@ interface SummaryBatch {
 /** Chart reads asked for in the same task over the same range and width, sent as one request. */
 interface ChartBatch {
   ids: number[];
-  answer: Promise<Map<number, ApiChart>> | null;
+  answer: Promise<Map<number, ChartRead>> | null;
 }
 
 interface Listener {
@@ -110,8 +115,13 @@ export class ServerSource implements DataSource {
   }
 
   async #fetch<T>(path: string): Promise<T> {
+    return (await (await this.#request(path, 'application/json')).json()) as T;
+  }
+
+  /** A GET that answered with success, or a `ServerError` carrying the API's error code. */
+  async #request(path: string, accept: string): Promise<Response> {
     const url = `${this.url}/api/v1${path}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept };
     if (this.#apiKey) headers['authorization'] = `Api-Key ${this.#apiKey}`;
     const response = await fetch(url, { headers });
     if (!response.ok) {
@@ -126,7 +136,7 @@ export class ServerSource implements DataSource {
       }
       throw new ServerError(response.status, code, message, url);
     }
-    return (await response.json()) as T;
+    return response;
   }
 
   async listProjects(): Promise<ApiProject[]> {
@@ -219,28 +229,64 @@ export class ServerSource implements DataSource {
       this.#chartBatches.set(key, batch);
     }
     if (!batch.ids.includes(seriesId)) batch.ids.push(seriesId);
-    let answer: ApiChart | undefined;
     try {
-      answer = (await (batch.answer as Promise<Map<number, ApiChart>>)).get(seriesId);
+      const answer = (await (batch.answer as Promise<Map<number, ChartRead>>)).get(seriesId);
+      if (answer) return answer;
     } catch (error) {
       if (batch.ids.length === 1) throw error;
     }
-    answer ??= await this.#get<ApiChart>(`/series/${seriesId}/chart?${params}`);
-    return chartFromWire(answer);
+    return chartFromWire(await this.#get<ApiChart>(`/series/${seriesId}/chart?${params}&format=json`));
   }
 
-  async #chartRequest(ids: number[], params: URLSearchParams): Promise<Map<number, ApiChart>> {
-    if (ids.length === 1) {
-      const id = ids[0] as number;
-      return new Map([[id, await this.#get<ApiChart>(`/series/${id}/chart?${params}`)]]);
+  /** One multi-series chart request, answered as Arrow: columns are viewed, not parsed. */
+  async #chartRequest(ids: number[], params: URLSearchParams): Promise<Map<number, ChartRead>> {
+    const chunks: number[][] = [];
+    for (let i = 0; i < ids.length; i += CHART_IDS_PER_REQUEST) chunks.push(ids.slice(i, i + CHART_IDS_PER_REQUEST));
+    const answers = await Promise.all(chunks.map((chunk) => this.#chartChunk(chunk, params)));
+    return new Map(answers.flatMap((m) => [...m]));
+  }
+
+  async #chartChunk(chunk: number[], params: URLSearchParams): Promise<Map<number, ChartRead>> {
+    const out = new Map<number, ChartRead>();
+    const response = await this.#request(`/chart?series=${chunk.join(',')}&${params}`, ARROW_STREAM);
+    const metas = JSON.parse(response.headers.get(CHART_META_HEADER) ?? 'null') as ApiChartMeta[] | null;
+    if (!Array.isArray(metas)) {
+      throw new ServerError(response.status, 'bad_response', 'The chart answer has no metadata header.', response.url);
     }
-    const requests: Promise<{ charts: ApiChart[] }>[] = [];
-    for (let i = 0; i < ids.length; i += CHART_IDS_PER_REQUEST) {
-      const chunk = ids.slice(i, i + CHART_IDS_PER_REQUEST);
-      requests.push(this.#get<{ charts: ApiChart[] }>(`/chart?series=${chunk.join(',')}&${params}`));
+    const { columns } = readArrowColumns(await response.arrayBuffer());
+    const column = (name: string) => columns.get(name) ?? new Float64Array(0);
+    const seriesColumn = column('series_id');
+    let at = 0;
+    for (const meta of metas) {
+      const from = at;
+      while (at < seriesColumn.length && seriesColumn[at] === meta.series_id) at++;
+      const rows = (name: string) => column(name).subarray(from, at);
+      out.set(meta.series_id, {
+        axis: meta.axis,
+        start: meta.start,
+        end: meta.end,
+        pixelExp: meta.pixel_exp,
+        last:
+          meta.last === null
+            ? null
+            : { x: meta.last.x, time: meta.last.time, value: decodeWireNumber(meta.last.value) },
+        buckets: {
+          length: at - from,
+          bucket: rows('bucket'),
+          count: rows('count'),
+          nanCount: rows('nan_count'),
+          firstX: rows('first_x'),
+          firstV: rows('first_v'),
+          lastX: rows('last_x'),
+          lastV: rows('last_v'),
+          minX: rows('min_x'),
+          minV: rows('min_v'),
+          maxX: rows('max_x'),
+          maxV: rows('max_v'),
+        },
+      });
     }
-    const bodies = await Promise.all(requests);
-    return new Map(bodies.flatMap((b) => b.charts.map((c) => [c.series_id, c] as const)));
+    return out;
   }
 
   async logs(runId: string, tail: number): Promise<ApiLogLine[]> {

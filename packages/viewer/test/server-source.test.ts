@@ -1,5 +1,7 @@
+import type { ApiChart } from '@trainscope/client';
 import { describe, expect, inject, it } from 'vitest';
 import { ServerError, ServerSource } from '../src/index.js';
+import { chartFromWire } from '../src/wire.js';
 
 const server = inject('server');
 const seeded = inject('seeded');
@@ -57,26 +59,40 @@ describe('ServerSource', () => {
       source.chart(loss, { width: 300, start: 10, end: 500 }),
     ]);
     await new Promise((r) => setTimeout(r, 50));
-    expect(requests('/api/v1/chart?')).toHaveLength(1);
-    // A read alone (a different range) goes to the one-series route.
-    expect(requests(`/series/${loss}/chart?`)).toHaveLength(1);
-    // Each series answers as it does when read on its own.
-    const alone = new ServerSource({ url: server });
+    // One request for the three series over the same range, one for the read of another range;
+    // none to the one-series route.
+    const sent = requests('/api/v1/chart?');
+    expect(sent).toHaveLength(2);
+    expect(sent.some((u) => u.includes(`series=${loss},${acc},${cpu}&`))).toBe(true);
+    expect(requests('/chart?').filter((u) => u.includes('/series/'))).toHaveLength(0);
+    // Each series answers as the one-series JSON route does.
     for (const [i, [id, query]] of (
       [
-        [loss, { width: 300 }],
-        [acc, { width: 300 }],
-        [cpu, { width: 300 }],
-        [loss, { width: 300, start: 10, end: 500 }],
+        [loss, '&width=300'],
+        [acc, '&width=300'],
+        [cpu, '&width=300'],
+        [loss, '&width=300&start=10&end=500'],
       ] as const
     ).entries()) {
-      const one = await alone.chart(id, query);
+      const wire = (await (await fetch(`${server}/api/v1/series/${id}/chart?format=json${query}`)).json()) as ApiChart;
+      const one = chartFromWire(wire);
       const got = together[i]!;
       expect(got.buckets.length).toBeGreaterThan(0);
       expect(got.pixelExp).toBe(one.pixelExp);
-      expect([got.start, got.end, got.last]).toEqual([one.start, one.end, one.last]);
-      expect(Array.from(got.buckets.maxV)).toEqual(Array.from(one.buckets.maxV));
-      expect(Array.from(got.buckets.firstX)).toEqual(Array.from(one.buckets.firstX));
+      expect([got.axis, got.start, got.end, got.last]).toEqual([one.axis, one.start, one.end, one.last]);
+      for (const key of [
+        'bucket',
+        'count',
+        'nanCount',
+        'firstX',
+        'firstV',
+        'lastX',
+        'lastV',
+        'minV',
+        'maxV',
+      ] as const) {
+        expect(Array.from(got.buckets[key]), key).toEqual(Array.from(one.buckets[key]));
+      }
     }
   });
 
