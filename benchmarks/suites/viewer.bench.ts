@@ -226,13 +226,19 @@ export default {
           const instant: number[] = [];
           const sent: number[] = [];
           const answered: number[] = [];
+          const drawnAt: number[] = [];
           for (let i = 0; i < 20; i++) {
             const width = span / 2 ** (1 + (i % 8));
             const start = ((i * 7919) % 97) * (span / 100);
             const done = new Promise<number>((r) =>
-              chart.addEventListener('ts-rendered', (e) => r((e as CustomEvent<{ ms: number }>).detail.ms), {
-                once: true,
-              }),
+              chart.addEventListener(
+                'ts-rendered',
+                (e) => {
+                  drawnAt.push(performance.now() - t0);
+                  r((e as CustomEvent<{ ms: number }>).detail.ms);
+                },
+                { once: true },
+              ),
             );
             const t0 = performance.now();
             // setScale redraws the held (coarser) buckets at once; the refined read follows.
@@ -252,7 +258,7 @@ export default {
               answered.push(Math.max(...reads.map((e) => e.responseEnd)) - t0);
             }
           }
-          return { times, draws, instant, sent, answered };
+          return { times, draws, instant, sent, answered, drawnAt };
         },
         { span: perSeries },
       );
@@ -277,7 +283,7 @@ export default {
         { server: api.url, series: ids.slice(6 * PER_CHART, 7 * PER_CHART), span: perSeries },
       );
       notes.push(
-        `zoom: refined read sent at ${fmt(median(zoom.sent))} ms, answered at ${fmt(median(zoom.answered))} ms (medians)`,
+        `zoom: refined read sent at ${fmt(median(zoom.sent))} ms, answered at ${fmt(median(zoom.answered))} ms, drawn at ${fmt(median(zoom.drawnAt))} ms, on screen (next frame) at ${fmt(median(zoom.times))} ms (medians)`,
       );
       rows.push({
         case: 'zoom: instant redraw of held buckets at the new scale',
