@@ -20,7 +20,7 @@ describe('WebSocket live stream', () => {
   };
 
   beforeEach(async () => {
-    s = await startServer({ liveHighWaterBytes: 64 * 1024, liveMaxBufferedPoints: 20_000 });
+    s = await startServer({ liveHighWaterBytes: 64 * 1024 });
     await s.store.createRun({ id: 'run1', project: 'p' });
     await s.store.openRun('run1');
     seriesId = s.store.defineSeries('run1', { name: 'train/loss' }).id;
