@@ -108,5 +108,10 @@ describe('ServerSource', () => {
     const error = (bad as PromiseRejectedResult).reason as ServerError;
     expect(error).toBeInstanceOf(ServerError);
     expect([error.status, error.code]).toEqual([404, 'unknown_series']);
+    // Alone too: the read falls back to the one-series route, whose error it reports.
+    const alone = await source.chart(999_998, { width: 200 }).catch((e: unknown) => e as ServerError);
+    expect(alone).toBeInstanceOf(ServerError);
+    expect([(alone as ServerError).status, (alone as ServerError).code]).toEqual([404, 'unknown_series']);
+    expect((alone as ServerError).url).toContain('/series/999998/chart');
   });
 });
