@@ -1,8 +1,8 @@
 import type { ChartData } from '@trainscope/core';
 import { chartMetaToWire } from '../to-wire.js';
 
-/** Bucket columns in wire order, with their wire names. */
-const COLUMNS = [
+/** Bucket columns in wire order: [wire name, key of the core's M4 columns]. */
+export const CHART_COLUMNS = [
   ['bucket', 'bucket'],
   ['count', 'count'],
   ['nan_count', 'nanCount'],
@@ -41,6 +41,6 @@ function spelledColumnJson(values: Float64Array): string {
 export function chartJson(c: ChartData): string {
   const meta = JSON.stringify(chartMetaToWire(c));
   const b = c.buckets;
-  const buckets = COLUMNS.map(([wire, key]) => `"${wire}":${columnJson(b[key].subarray(0, b.length))}`).join(',');
+  const buckets = CHART_COLUMNS.map(([wire, key]) => `"${wire}":${columnJson(b[key].subarray(0, b.length))}`).join(',');
   return `${meta.slice(0, -1)},"buckets":{${buckets}}}`;
 }

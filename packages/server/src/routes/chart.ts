@@ -4,7 +4,7 @@ import { makeTable, tableToIPC } from 'apache-arrow';
 import { ApiError } from '../api-error.js';
 import { seriesIdList, seriesParams } from '../schemas.js';
 import { chartMetaToWire } from '../to-wire.js';
-import { chartJson } from './chart-json.js';
+import { CHART_COLUMNS, chartJson } from './chart-json.js';
 import type { RouteContext } from './context.js';
 import { ARROW_STREAM } from './points.js';
 
@@ -28,82 +28,19 @@ function checkRange(query: { start?: number; end?: number }): void {
   }
 }
 
-function chartToArrow(c: ChartData): Uint8Array {
-  const b = c.buckets;
-  return tableToIPC(
-    makeTable({
-      bucket: b.bucket,
-      count: b.count,
-      nan_count: b.nanCount,
-      first_x: b.firstX,
-      first_v: b.firstV,
-      last_x: b.lastX,
-      last_v: b.lastV,
-      min_x: b.minX,
-      min_v: b.minV,
-      max_x: b.maxX,
-      max_v: b.maxV,
-    }),
-    'stream',
-  );
-}
-
-/** Several charts in one Arrow table, told apart by a `series_id` column (rows in request order). */
-function chartsToArrow(charts: ChartData[]): Uint8Array {
+/** Bucket columns in wire order under their wire names, with a leading `series_id` when given. */
+function chartsToArrow(charts: ChartData[], withSeriesId: boolean): Uint8Array {
   const total = charts.reduce((n, c) => n + c.buckets.length, 0);
   const seriesId = new Uint32Array(total);
-  const keys = [
-    'bucket',
-    'count',
-    'nanCount',
-    'firstX',
-    'firstV',
-    'lastX',
-    'lastV',
-    'minX',
-    'minV',
-    'maxX',
-    'maxV',
-  ] as const;
-  const cols = keys.map(() => new Float64Array(total));
+  const columns: Record<string, Float64Array | Uint32Array> = withSeriesId ? { series_id: seriesId } : {};
+  for (const [wire] of CHART_COLUMNS) columns[wire] = new Float64Array(total);
   let at = 0;
   for (const c of charts) {
     seriesId.fill(c.seriesId, at, at + c.buckets.length);
-    keys.forEach((k, i) => {
-      (cols[i] as Float64Array).set(c.buckets[k], at);
-    });
+    for (const [wire, key] of CHART_COLUMNS) (columns[wire] as Float64Array).set(c.buckets[key], at);
     at += c.buckets.length;
   }
-  const [bucket, count, nanCount, firstX, firstV, lastX, lastV, minX, minV, maxX, maxV] = cols as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
-  return tableToIPC(
-    makeTable({
-      series_id: seriesId,
-      bucket,
-      count,
-      nan_count: nanCount,
-      first_x: firstX,
-      first_v: firstV,
-      last_x: lastX,
-      last_v: lastV,
-      min_x: minX,
-      min_v: minV,
-      max_x: maxX,
-      max_v: maxV,
-    }),
-    'stream',
-  );
+  return tableToIPC(makeTable(columns), 'stream');
 }
 
 /** M4 chart reads: Arrow IPC by default (metadata in a header), JSON on request. */
@@ -129,7 +66,7 @@ export function chartRoutes({ app, store }: RouteContext): void {
       return reply
         .type(ARROW_STREAM)
         .header(CHART_META_HEADER, JSON.stringify(chartMetaToWire(chart)))
-        .send(Buffer.from(chartToArrow(chart)));
+        .send(Buffer.from(chartsToArrow([chart], false)));
     },
   );
 
@@ -166,7 +103,7 @@ export function chartRoutes({ app, store }: RouteContext): void {
       return reply
         .type(ARROW_STREAM)
         .header(CHART_META_HEADER, JSON.stringify(charts.map(chartMetaToWire)))
-        .send(Buffer.from(chartsToArrow(charts)));
+        .send(Buffer.from(chartsToArrow(charts, true)));
     },
   );
 }
