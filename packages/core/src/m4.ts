@@ -219,3 +219,16 @@ function initSlot(c: M4Columns, slot: number, b: number): void {
 
 /** Names of the M4 columns, in storage order after `bucket`. */
 export const M4_VALUE_KEYS = M4_KEYS.slice(1);
+
+/**
+ * M4 columns from query columns in storage order: `bucket` first when `withBucket`, else the
+ * value columns only (`bucket` left empty, as for level rows that are merged into pixels).
+ */
+export function m4FromColumns(cols: readonly Float64Array[], length: number, withBucket: boolean): M4Columns {
+  const keys = withBucket ? M4_KEYS : M4_VALUE_KEYS;
+  const out = { length, bucket: new Float64Array(0) } as M4Columns;
+  keys.forEach((key, i) => {
+    out[key] = cols[i] as Float64Array;
+  });
+  return out;
+}

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { QueryError } from '../errors.js';
-import { LEVEL_COUNT, LEVEL_STEP, M4Builder, type M4Columns } from '../m4.js';
+import { LEVEL_COUNT, LEVEL_STEP, M4Builder, type M4Columns, m4FromColumns } from '../m4.js';
 import { readFloat64Columns } from '../store/read-columns.js';
 import { aggTable } from '../store/schema.js';
 import { doubleLiteral, readDoubles } from './read-doubles.js';
@@ -47,23 +47,6 @@ function rawSelect(axis: string): string {
   arg_max(${axis}, v) FILTER (WHERE NOT isnan(v)), max(v) FILTER (WHERE NOT isnan(v))`;
 }
 
-function toM4(cols: Float64Array[], length: number): M4Columns {
-  const [bucket, count, nanCount, firstX, firstV, lastX, lastV, minX, minV, maxX, maxV] = cols as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
-  return { length, bucket, count, nanCount, firstX, firstV, lastX, lastV, minX, minV, maxX, maxV };
-}
-
 /**
  * Answers a chart read. The pixel grid is fixed to powers of two (2^p >= range / width), so the
  * same data gives the same buckets on every refresh. On the x axis the coarsest pre-aggregated
@@ -101,9 +84,10 @@ export async function chartRead(
     end: e,
     pixelExp: 0,
     source: 'raw',
-    buckets: toM4(
+    buckets: m4FromColumns(
       Array.from({ length: 11 }, () => new Float64Array(0)),
       0,
+      true,
     ),
     last: info.last,
   });
@@ -162,7 +146,7 @@ export async function chartRead(
          GROUP BY px ORDER BY px`,
         [query.seriesId, lo, hi],
       );
-      buckets = toM4(result.columns, result.length);
+      buckets = m4FromColumns(result.columns, result.length, true);
     }
   }
   return {
@@ -191,32 +175,7 @@ function bucketPoints(xs: Float64Array, vs: Float64Array, length: number, pixelE
 
 /** M4 of level buckets (each inside one pixel: level <= pixelExp) merged into pixels, sorted. */
 function mergeLevelRows(cols: Float64Array[], length: number, pixelExp: number): M4Columns {
-  const [count, nanCount, firstX, firstV, lastX, lastV, minX, minV, maxX, maxV] = cols as [
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ];
-  const rows: M4Columns = {
-    length,
-    bucket: new Float64Array(0),
-    count,
-    nanCount,
-    firstX,
-    firstV,
-    lastX,
-    lastV,
-    minX,
-    minV,
-    maxX,
-    maxV,
-  };
+  const rows = m4FromColumns(cols, length, false);
   const builder = new M4Builder(pixelExp, 1024);
   for (let i = 0; i < length; i++) builder.addBucket(rows, i);
   return sortedColumns(builder.columns());
