@@ -108,6 +108,28 @@ describe('chart reads (M4 on a power-of-two grid)', () => {
     expect(asRef(data)).toEqual(bruteM4(xs, vs, data.pixelExp, data.start, data.end));
   });
 
+  it('draws a series whose points share one x (one sample of a short run), on both axes and at any magnitude', async () => {
+    const store = await openStore();
+    for (const [xs, vs] of [
+      [[0], [0.5]],
+      [[7], [3]],
+      [
+        [1.7e12, 1.7e12],
+        [1, 2],
+      ],
+      [[-3e-300], [4]],
+    ] as const) {
+      const id = await seriesWith(store, [...xs], [...vs]);
+      for (const axis of ['x', 'time'] as const) {
+        const data = await store.chart({ seriesId: id, width: 32, axis });
+        expect(data.buckets.length, `${xs} ${axis}`).toBe(axis === 'x' ? 1 : xs.length);
+        expect(data.buckets.count.reduce((a, b) => a + b, 0)).toBe(xs.length);
+        expect(Math.min(...data.buckets.minV)).toBe(Math.min(...vs));
+        expect(Math.max(...data.buckets.maxV)).toBe(Math.max(...vs));
+      }
+    }
+  });
+
   it('reads by wall time too', async () => {
     const store = await openStore();
     const xs = Array.from({ length: 5000 }, (_, i) => i);

@@ -98,8 +98,11 @@ export async function chartRead(
     end ??= extent[1];
   }
   if (start > end) throw new QueryError(`Chart start (${start}) is after end (${end}).`, { start, end });
+  // A range of one x (a series of one point) still needs a pixel: no finer than 2^-52 of the
+  // range's magnitude, so that start / pixel stays finite and exact, and never below 2^-1074.
+  const magnitude = Math.max(Math.abs(start), Math.abs(end), Number.MIN_VALUE);
   const span = Math.max(end - start, Number.MIN_VALUE);
-  const pixelExp = Math.ceil(Math.log2(span / width));
+  const pixelExp = Math.max(Math.ceil(Math.log2(span / width)), Math.floor(Math.log2(magnitude)) - 52, -1074);
   const pixel = 2 ** pixelExp;
   const firstPixel = Math.floor(start / pixel);
   const lastPixel = Math.floor(end / pixel);
