@@ -316,4 +316,38 @@ describe('back-pressure by age', () => {
     expect(store.ingestor.committed).toBe(1);
     expect(store.ingestor.pending).toBe(1);
   });
+
+  it('ingestAsync waits while committing what is pending would take longer than maxCommitDelayMs', async () => {
+    // neither the timer, the age rule nor the size rule flushes within the test
+    const quiet = { flushIntervalMs: 60_000, maxAckAgeMs: 60_000, flushPoints: 10_000_000 };
+    const n = 20_000;
+    const xs = Array.from({ length: n }, (_, i) => i);
+    const take = async (maxCommitDelayMs: number) => {
+      const store = await openStore({ ...quiet, maxCommitDelayMs });
+      const run = await store.createRun();
+      await store.openRun(run.id);
+      const a = store.defineSeries(run.id, { name: 'a' }).id;
+      const batch = batchOf(Array(n).fill(a), xs, xs);
+      await store.ingestor.ingestAsync(batch);
+      await store.ingestor.flush(); // timed: the ingestor now knows its commit rate
+      const seen: Array<[number, number]> = [];
+      for (let k = 0; k < 3; k++) {
+        await store.ingestor.ingestAsync(batch);
+        seen.push([store.ingestor.committed, store.ingestor.pending]);
+      }
+      return seen;
+    };
+    // no delay allowed: every earlier point is committed before a batch is taken
+    expect(await take(0)).toEqual([
+      [n, n],
+      [2 * n, n],
+      [3 * n, n],
+    ]);
+    // time to spare: batches are taken at once and wait for a flush
+    expect(await take(60_000)).toEqual([
+      [n, n],
+      [n, 2 * n],
+      [n, 3 * n],
+    ]);
+  });
 });

@@ -18,6 +18,13 @@ export interface IngestorOptions {
    * @default half of flushIntervalMs
    */
   maxAckAgeMs?: number;
+  /**
+   * `ingestAsync` also waits while committing what is pending (after the flush in progress) would
+   * take longer than this, judged by how long recent flushes took per point, so that a writer
+   * faster than the disk is slowed before it is told points are taken that the store could not
+   * commit within about `maxAckAgeMs` + this. @default flushIntervalMs
+   */
+  maxCommitDelayMs?: number;
   /** Refuse `ingest` beyond this many pending points (the store cannot keep up). @default 8000000 */
   maxPendingPoints?: number;
 }
@@ -156,6 +163,12 @@ export class Ingestor {
   readonly #acks: number[] = [];
   #ackHead = 0;
   readonly #maxAckAgeMs: number;
+  readonly #maxCommitDelayMs: number;
+  /** Milliseconds a flush took per point, averaged over recent flushes; null before the first. */
+  #msPerPoint: number | null = null;
+  /** Points of the flush in progress and when it started writing (performance.now()). */
+  #inFlight = 0;
+  #inFlightSince = 0;
   /** Per series, points accepted so far (committed + pending), for series ingested to since open. */
   readonly #acceptedBy = new Map<number, number>();
   #timer: NodeJS.Timeout | null = null;
@@ -174,6 +187,7 @@ export class Ingestor {
     this.#flushPoints = options.flushPoints ?? 1_000_000;
     this.#flushIntervalMs = options.flushIntervalMs ?? 500;
     this.#maxAckAgeMs = options.maxAckAgeMs ?? this.#flushIntervalMs / 2;
+    this.#maxCommitDelayMs = options.maxCommitDelayMs ?? this.#flushIntervalMs;
     this.#maxPending = options.maxPendingPoints ?? 8_000_000;
   }
 
@@ -261,7 +275,22 @@ export class Ingestor {
       if (oldest === null || Date.now() - oldest <= this.#maxAckAgeMs) break;
       await this.flush().catch(() => {});
     }
+    while (this.#lastError === null && (this.#pending.length > 0 || this.#inFlight > 0)) {
+      if (this.#commitDelayEstimate(batch.length) <= this.#maxCommitDelayMs) break;
+      await this.flush().catch(() => {});
+    }
     this.ingest(batch);
+  }
+
+  /**
+   * How long, in ms, committing the flush in progress and then everything pending plus `more`
+   * points would take at the recent rate (0 before any flush was timed).
+   */
+  #commitDelayEstimate(more: number): number {
+    const perPoint = this.#msPerPoint;
+    if (perPoint === null) return 0;
+    const inFlightLeft = Math.max(0, this.#inFlight * perPoint - (performance.now() - this.#inFlightSince));
+    return inFlightLeft + (this.#pending.length + more) * perPoint;
   }
 
   /** When the oldest acknowledged point not yet committed was acknowledged (epoch ms), or null. */
@@ -334,6 +363,8 @@ export class Ingestor {
         xs = new Float64Array(batch.length);
         const ns = new BigInt64Array(batch.length);
         xa = new Uint8Array(batch.length);
+        this.#inFlight = batch.length;
+        this.#inFlightSince = performance.now();
         plans = this.#plan(batch, xs, ns, xa);
         const c = this.#host.connection;
         await c.run('BEGIN TRANSACTION');
@@ -351,9 +382,11 @@ export class Ingestor {
         // Still inside: a reconcile must never see this commit without its counts.
         for (const plan of plans.values()) Object.assign(plan.state, plan.next);
         this.committed += batch.length;
+        this.#timeFlush(batch.length, performance.now() - this.#inFlightSince);
       });
     } catch (error) {
       // Keep the points for the next attempt, ahead of anything ingested meanwhile.
+      this.#inFlight = 0;
       if (taken) this.#pending.prepend(taken);
       this.#lastError = error;
       this.#host.failed(error);
@@ -369,6 +402,14 @@ export class Ingestor {
     this.#oldestUncommittedAck(); // drops what this commit covered
     if (runs.size > 0) this.#host.touched(runs);
     if (this.#host.wantsDeltas()) this.#host.committed(this.#deltas(plans, batch, xs, xa));
+  }
+
+  /** Folds a committed flush's time into the per-point rate (flushes too small to time skipped). */
+  #timeFlush(points: number, ms: number): void {
+    this.#inFlight = 0;
+    if (points < 10_000) return;
+    const perPoint = ms / points;
+    this.#msPerPoint = this.#msPerPoint === null ? perPoint : 0.7 * this.#msPerPoint + 0.3 * perPoint;
   }
 
   /** Per-series deltas of a committed flush, for live subscribers. */
