@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { DB_FILE, OWNER_FILE, Store } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { readRows as rows, tempDir } from './helpers.js';
 
 /** Offsets and types of the entries of a DuckDB write-ahead log (8-byte version entry, then size, checksum, payload). */
 function walEntries(wal: Buffer): { offset: number; type: number }[] {
@@ -19,17 +19,6 @@ function walEntries(wal: Buffer): { offset: number; type: number }[] {
 
 const ROW_GROUP_DATA = 29;
 const WAL_FLUSH = 100;
-
-async function rows(file: string, sql: string): Promise<number[][]> {
-  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
-  const c = await instance.connect();
-  try {
-    return (await c.runAndReadAll(sql)).getRows().map((r) => r.map(Number));
-  } finally {
-    c.closeSync();
-    instance.closeSync();
-  }
-}
 
 describe('opening a store after the owner died inside a flush', () => {
   // The state kill -9 leaves when it lands after DuckDB logged a large append but before the

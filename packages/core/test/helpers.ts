@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach } from 'vitest';
 import { Store, type StoreOptions } from '../src/index.js';
 
@@ -37,3 +38,15 @@ afterEach(async () => {
   for (const store of stores.splice(0)) await store.close().catch(() => {});
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Rows of a query on a store file opened read-only on its own (no Store), as numbers. */
+export async function readRows(file: string, sql: string): Promise<number[][]> {
+  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+  const c = await instance.connect();
+  try {
+    return (await c.runAndReadAll(sql)).getRows().map((r) => r.map(Number));
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}

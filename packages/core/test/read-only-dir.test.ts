@@ -3,10 +3,9 @@ import { chmodSync, chownSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DB_FILE } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { readRows as rows, tempDir } from './helpers.js';
 
 const NOBODY = 65534;
 
@@ -25,17 +24,6 @@ const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
-
-async function rows(file: string, sql: string): Promise<number[][]> {
-  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
-  const c = await instance.connect();
-  try {
-    return (await c.runAndReadAll(sql)).getRows().map((r) => r.map(Number));
-  } finally {
-    c.closeSync();
-    instance.closeSync();
-  }
-}
 
 describe.skipIf(!canDropToNobody())('the store directory turns read-only mid-run (chmod, owner not root)', () => {
   // A filesystem cannot be remounted read-only under a file open for writing (EBUSY, tmpfs and
