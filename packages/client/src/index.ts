@@ -1,4 +1,6 @@
 export { ApiRequestError } from './api-request-error.js';
+export type { ArrowColumns } from './arrow-columns.js';
+export { ArrowFormatError, readArrowColumns } from './arrow-columns.js';
 export type * from './baseten-types.js';
 export type { ChartResult, ClientOptions, IngestOptions, PointsInput, PointsPage, RunListOptions } from './client.js';
 export { START_METADATA_KEY, TrainscopeClient } from './client.js';

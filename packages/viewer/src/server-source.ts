@@ -10,7 +10,7 @@ import type {
   ApiSummary,
   LiveServerMessage,
 } from '@trainscope/client';
-import { readArrowColumns } from './arrow-ipc.js';
+import { readArrowColumns } from '@trainscope/client';
 import type { ChartRead, DataSource, LiveHandle, LiveHandlers, LivePoints, RunQuery } from './data-source.js';
 import { chartFromWire, decodeWireColumn, decodeWireNumber } from './wire.js';
 

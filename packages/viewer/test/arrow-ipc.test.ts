@@ -1,6 +1,5 @@
-import type { ApiChart, ApiPoints } from '@trainscope/client';
+import { type ApiChart, type ApiPoints, ArrowFormatError, readArrowColumns } from '@trainscope/client';
 import { describe, expect, inject, it } from 'vitest';
-import { ArrowFormatError, readArrowColumns } from '../src/arrow-ipc.js';
 import { decodeWireColumn } from '../src/wire.js';
 
 const server = inject('server');
