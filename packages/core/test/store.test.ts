@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { BatchError, QueryError, Store, UnknownRunError, UnknownSeriesError } from '../src/index.js';
 import { batchOf, openStore, tempDir } from './helpers.js';
@@ -230,6 +231,32 @@ describe('series and points', () => {
     await again.openRun(run.id);
     expect([again.ingestor.nextIndex(a), again.ingestor.nextIndex(b)]).toEqual([3, 2]);
     await again.close();
+  });
+
+  it('lists a series defined before the call while flushes commit it during the read', async () => {
+    const store = await openStore({ flushIntervalMs: 1 });
+    // a large series table makes the listing's query slow enough for flushes to commit meanwhile
+    const other = await store.createRun();
+    await store.openRun(other.id);
+    for (let i = 0; i < 200_000; i++) store.defineSeries(other.id, { name: `o${i}` });
+    await store.flush();
+    const run = await store.createRun();
+    await store.openRun(run.id);
+    const tick = store.defineSeries(run.id, { name: 'tick' }).id;
+    const missed: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      const id = store.defineSeries(run.id, { name: `s${round}` }).id;
+      const listing = store.listSeries(run.id);
+      await sleep(1); // its query has started
+      // the first flush commits the series, the second one writes the next batch (no series)
+      for (let k = 0; k < 2; k++) {
+        store.ingestor.ingest(batchOf([tick], [round * 2 + k], [k]));
+        await store.flush();
+      }
+      if (!(await listing).some((s) => s.id === id)) missed.push(round);
+    }
+    expect(missed).toEqual([]);
+    await store.close();
   });
 
   it('resolves flush only once everything ingested before the call is committed', async () => {

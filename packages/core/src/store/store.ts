@@ -484,10 +484,14 @@ export class Store {
   /** Series of a run (including ones defined but not yet flushed). */
   async listSeries(runId: string): Promise<Series[]> {
     await this.getRun(runId);
+    // Taken before the query: a series leaves these lists only once its flush has committed, so
+    // it is either here or seen by a query that starts later. Taken after, two flushes committing
+    // during the query would hide a series from both (a remote writer read "no series 1").
+    const unwritten = [...this.#writingSeries, ...this.#pendingSeries];
     const rows = await this.#query('SELECT * FROM series WHERE run_id = ? ORDER BY id', [runId]);
     const out = rows.map(seriesFromRow);
     const seen = new Set(out.map((s) => s.id));
-    for (const s of [...this.#writingSeries, ...this.#pendingSeries]) {
+    for (const s of unwritten) {
       if (s.runId === runId && !seen.has(s.id)) {
         seen.add(s.id);
         out.push(s);
