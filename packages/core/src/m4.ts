@@ -232,3 +232,35 @@ export function m4FromColumns(cols: readonly Float64Array[], length: number, wit
   });
   return out;
 }
+
+/** Values per bucket when buckets are packed into one array: `bucket` then the value columns. */
+export const M4_WIDTH = M4_KEYS.length;
+
+/** Copies bucket `i` of `src` into row `row` of a packed array (`M4_WIDTH` values a row, in column order). */
+export function packM4(src: M4Columns, i: number, packed: Float64Array, row: number): void {
+  const at = row * M4_WIDTH;
+  for (let k = 0; k < M4_WIDTH; k++)
+    packed[at + k] = (src[M4_KEYS[k] as (typeof M4_KEYS)[number]] as Float64Array)[i] as number;
+}
+
+/** Copies row `row` of a packed array into slot `slot` of `dst`. */
+export function unpackM4(packed: Float64Array, row: number, dst: M4Columns, slot: number): void {
+  const at = row * M4_WIDTH;
+  for (let k = 0; k < M4_WIDTH; k++)
+    (dst[M4_KEYS[k] as (typeof M4_KEYS)[number]] as Float64Array)[slot] = packed[at + k] as number;
+}
+
+/** A packed array's rows as M4 columns. */
+export function m4OfPacked(packed: Float64Array): M4Columns {
+  const rows = packed.length / M4_WIDTH;
+  const out = allocM4(rows);
+  for (let r = 0; r < rows; r++) unpackM4(packed, r, out, r);
+  return out;
+}
+
+/** One empty bucket `b` (count 0), ready for `mergeInto`. */
+export function emptyBucket(b: number): M4Columns {
+  const out = allocM4(1);
+  initSlot(out, 0, b);
+  return out;
+}

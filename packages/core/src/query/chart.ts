@@ -1,6 +1,15 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { QueryError } from '../errors.js';
-import { LEVEL_COUNT, LEVEL_STEP, M4Builder, type M4Columns, m4FromColumns } from '../m4.js';
+import {
+  emptyBucket,
+  LEVEL_COUNT,
+  LEVEL_STEP,
+  M4_WIDTH,
+  M4Builder,
+  type M4Columns,
+  m4FromColumns,
+  unpackM4,
+} from '../m4.js';
 import { readFloat64Columns } from '../store/read-columns.js';
 import { aggTable } from '../store/schema.js';
 import { doubleLiteral, readDoubles } from './read-doubles.js';
@@ -39,6 +48,21 @@ export interface ChartData {
 export interface ChartSeriesInfo {
   baseExp: number | null;
   last: { x: number; time: number; value: number } | null;
+  /**
+   * For a series the writer holds newest buckets of: what it holds now. Called before and after
+   * the database read, to pair the read with the buckets of the same commit.
+   */
+  held?: () => HeldBuckets;
+}
+
+/** The writer's newest buckets of a series (not yet in the level tables) and what they go with. */
+export interface HeldBuckets {
+  /** Points the series had committed when these were its newest buckets. */
+  count: number;
+  /** Packed rows, one per level (count 0: none); null when every bucket is in the tables. */
+  open: Float64Array | null;
+  /** The writer's eviction epoch (`Ingestor.evictionEpoch`) at the time. */
+  epoch: number;
 }
 
 function rawSelect(axis: string): string {
@@ -92,7 +116,7 @@ export async function chartRead(
     last: info.last,
   });
   if (start === undefined || end === undefined) {
-    const extent = await axisExtent(connection, query.seriesId, axis, info.baseExp);
+    const extent = await axisExtent(connection, query.seriesId, axis, info.baseExp, info.held?.().open ?? null);
     if (!extent) return empty(start ?? 0, end ?? 0);
     start ??= extent[0];
     end ??= extent[1];
@@ -118,13 +142,8 @@ export async function chartRead(
     // At most 16 level buckets per pixel (more only on the coarsest level, which holds few), so
     // the rows are read as they are and merged here: a GROUP BY costs more than the rows do.
     const ratio = 2 ** (pixelExp - level);
-    const rows = await readDoubles(
-      connection,
-      `SELECT cnt, nan_cnt, fx, fv, lx, lv, nx, nv, mx, mv FROM ${aggTable(levelIndex)}
-       WHERE series_id = ${seriesId}::UINTEGER
-         AND b >= ${doubleLiteral(firstPixel * ratio)} AND b < ${doubleLiteral((lastPixel + 1) * ratio)}`,
-    );
-    buckets = mergeLevelRows(rows.columns, rows.length, pixelExp);
+    const range = { lo: firstPixel * ratio, hi: (lastPixel + 1) * ratio };
+    buckets = await readLevel(connection, seriesId, levelIndex, range, pixelExp, info.held);
   } else {
     const col = axis === 'x' ? 'x' : 't';
     const lo = firstPixel * pixel;
@@ -176,12 +195,61 @@ function bucketPoints(xs: Float64Array, vs: Float64Array, length: number, pixelE
   return sortedColumns(builder.columns());
 }
 
-/** M4 of level buckets (each inside one pixel: level <= pixelExp) merged into pixels, sorted. */
-function mergeLevelRows(cols: Float64Array[], length: number, pixelExp: number): M4Columns {
-  const rows = m4FromColumns(cols, length, false);
-  const builder = new M4Builder(pixelExp, 1024);
-  for (let i = 0; i < length; i++) builder.addBucket(rows, i);
-  return sortedColumns(builder.columns());
+/**
+ * Level rows with bucket index in [lo, hi), and the writer's newest bucket of that level when it
+ * falls there, merged into pixels. The newest buckets live in the writer's memory until a later
+ * bucket starts, so the read pairs the table rows with the held buckets of the same commit: a
+ * marker row carries the series' committed count as the read saw it, compared with the count the
+ * held buckets go with (taken before and after the read); a flush that wrote held buckets out
+ * meanwhile (the eviction epoch moved) means reading again.
+ */
+async function readLevel(
+  connection: DuckDBConnection,
+  seriesId: number,
+  levelIndex: number,
+  range: { lo: number; hi: number },
+  pixelExp: number,
+  held: (() => HeldBuckets) | undefined,
+): Promise<M4Columns> {
+  const sql = `SELECT cnt, nan_cnt, fx, fv, lx, lv, nx, nv, mx, mv FROM ${aggTable(levelIndex)}
+       WHERE series_id = ${seriesId}::UINTEGER
+         AND b >= ${doubleLiteral(range.lo)} AND b < ${doubleLiteral(range.hi)}${
+           held
+             ? `
+       UNION ALL SELECT count::DOUBLE, -1, 0, 0, 0, 0, 0, 0, 0, 0 FROM series_stats WHERE series_id = ${seriesId}::UINTEGER`
+             : ''
+         }`;
+  for (let attempt = 0; ; attempt++) {
+    const before = held?.();
+    const rows = await readDoubles(connection, sql);
+    const nanCounts = rows.columns[1] as Float64Array;
+    let marker = -1;
+    if (before) {
+      for (let i = rows.length - 1; i >= 0 && marker < 0; i--) if (nanCounts[i] === -1) marker = i;
+    }
+    const seen = marker < 0 ? 0 : ((rows.columns[0] as Float64Array)[marker] as number);
+    let open: Float64Array | null = null;
+    if (before && held) {
+      const after = held();
+      const steady = after.epoch === before.epoch && before.epoch % 2 === 0;
+      if (steady && before.count === seen) open = before.open;
+      else if (steady && after.count === seen) open = after.open;
+      else if (attempt < 4) continue;
+      else open = after.open; // still moving after five reads: the newest state
+    }
+    const cols = m4FromColumns(rows.columns, rows.length, false);
+    const builder = new M4Builder(pixelExp, 1024);
+    for (let i = 0; i < rows.length; i++) if (i !== marker) builder.addBucket(cols, i);
+    if (open !== null && (open[levelIndex * M4_WIDTH + 1] as number) > 0) {
+      const b = open[levelIndex * M4_WIDTH] as number;
+      if (b >= range.lo && b < range.hi) {
+        const bucket = emptyBucket(b);
+        unpackM4(open, levelIndex, bucket, 0);
+        builder.addBucket(bucket, 0);
+      }
+    }
+    return sortedColumns(builder.columns());
+  }
 }
 
 /** The builder's buckets trimmed to length and in bucket order (rows arrive in table order). */
@@ -230,6 +298,7 @@ async function axisExtent(
   seriesId: number,
   axis: 'x' | 'time',
   baseExp: number | null,
+  open: Float64Array | null,
 ): Promise<[number, number] | null> {
   const { columns, length } =
     axis === 'x' && baseExp !== null
@@ -243,8 +312,16 @@ async function axisExtent(
           `SELECT min(${axis === 'x' ? 'x' : 't'}), max(${axis === 'x' ? 'x' : 't'}) FROM points_all WHERE series_id = ?::UINTEGER`,
           [seriesId],
         );
-  const lo = columns[0]?.[0];
-  const hi = columns[1]?.[0];
-  if (length === 0 || lo === undefined || hi === undefined || Number.isNaN(lo) || Number.isNaN(hi)) return null;
+  let lo = length === 0 ? Number.NaN : (columns[0]?.[0] ?? Number.NaN);
+  let hi = length === 0 ? Number.NaN : (columns[1]?.[0] ?? Number.NaN);
+  // The coarsest level's newest bucket, held by the writer, holds the series' latest points.
+  const top = (LEVEL_COUNT - 1) * M4_WIDTH;
+  if (axis === 'x' && baseExp !== null && open !== null && (open[top + 1] as number) > 0) {
+    const firstX = open[top + 3] as number;
+    const lastX = open[top + 5] as number;
+    lo = Number.isNaN(lo) ? firstX : Math.min(lo, firstX);
+    hi = Number.isNaN(hi) ? lastX : Math.max(hi, lastX);
+  }
+  if (Number.isNaN(lo) || Number.isNaN(hi)) return null;
   return [lo, hi];
 }

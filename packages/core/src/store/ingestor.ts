@@ -1,11 +1,34 @@
-import { BIGINT, BOOLEAN, DOUBLE, type DuckDBConnection, SMALLINT, UINTEGER, UTINYINT } from '@duckdb/node-api';
+import { BIGINT, BOOLEAN, DOUBLE, type DuckDBConnection, SMALLINT, UINTEGER } from '@duckdb/node-api';
 import { type PointBatch, validateBatchShape, validateBatchValues } from '../batch.js';
 import { BatchError, UnknownSeriesError } from '../errors.js';
 import type { SeriesDelta } from '../live/live-hub.js';
-import { chooseBaseExponent, LEVEL_COUNT, LEVEL_STEP, M4Builder, type M4Columns } from '../m4.js';
+import {
+  chooseBaseExponent,
+  emptyBucket,
+  LEVEL_COUNT,
+  LEVEL_STEP,
+  M4_WIDTH,
+  M4Builder,
+  type M4Columns,
+  m4OfPacked,
+  mergeInto,
+  packM4,
+  unpackM4,
+} from '../m4.js';
 import { ChunkAppender } from './chunk-appender.js';
-import { aggTable } from './schema.js';
+import { LevelWrites } from './level-writes.js';
 import type { SeriesState } from './series-state.js';
+
+/**
+ * Per level, a bucket index at or above every row the level tables can hold for a series whose
+ * written marks are not tracked: the bucket of its greatest x (no stored point lies beyond it).
+ */
+function writtenBound(state: SeriesState, baseExp: number): Float64Array {
+  const out = new Float64Array(LEVEL_COUNT).fill(Number.NEGATIVE_INFINITY);
+  if (state.count === 0) return out;
+  for (let l = 0; l < LEVEL_COUNT; l++) out[l] = Math.floor(state.lastX * 2 ** -(baseExp + LEVEL_STEP * l));
+  return out;
+}
 
 /** Ingestor settings. */
 export interface IngestorOptions {
@@ -27,6 +50,13 @@ export interface IngestorOptions {
   maxCommitDelayMs?: number;
   /** Refuse `ingest` beyond this many pending points (the store cannot keep up). @default 8000000 */
   maxPendingPoints?: number;
+  /**
+   * Series whose newest M4 buckets stay in memory at most (about 600 bytes each); beyond it the
+   * least recently written have theirs written out. @default 20000
+   */
+  maxHeldSeries?: number;
+  /** A series not written to for this long has its newest buckets written out at the next flush. @default 60000 */
+  heldIdleMs?: number;
 }
 
 /** What the ingestor needs from its store. */
@@ -53,7 +83,6 @@ export interface IngestorHost {
 }
 
 const POINT_TYPES = [UINTEGER, BIGINT, DOUBLE, DOUBLE, DOUBLE, BOOLEAN];
-const AGG_TYPES = [UTINYINT, UINTEGER, SMALLINT, ...Array.from({ length: 11 }, () => DOUBLE)];
 const STATS_TYPES = [UINTEGER, BIGINT, BIGINT, BIGINT, ...Array.from({ length: 7 }, () => DOUBLE), SMALLINT];
 
 /** Pending points, columnar and growable. */
@@ -148,8 +177,9 @@ interface SeriesPlan {
 
 /**
  * Takes columnar batches, keeps them pending briefly, and writes them in one transaction per
- * flush: raw points through the appender's data-chunk API, the M4 levels merged by upsert, and
- * the series statistics. Flushes on size, on a timer, and on close. A failed flush keeps its
+ * flush: raw points through the appender's data-chunk API, the M4 level rows whose buckets are
+ * complete (the newest bucket of each level stays in memory until a later one starts), and the
+ * series statistics. Flushes on size, on a timer, and on close. A failed flush keeps its
  * points pending and is retried, so a full disk pauses ingestion without losing or doubling.
  */
 export class Ingestor {
@@ -174,7 +204,12 @@ export class Ingestor {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #pointAppender = new ChunkAppender(POINT_TYPES);
-  #aggAppender = new ChunkAppender(AGG_TYPES);
+  /** Series holding newest buckets in memory, least recently written first, with when they were written. */
+  readonly #active = new Map<number, number>();
+  #evictAll = false;
+  readonly #maxHeld: number;
+  readonly #heldIdleMs: number;
+  #evictionEpoch = 0;
   #statsAppender = new ChunkAppender(STATS_TYPES);
   #lastError: unknown = null;
   /** Points accepted by `ingest` so far. */
@@ -189,6 +224,17 @@ export class Ingestor {
     this.#maxAckAgeMs = options.maxAckAgeMs ?? this.#flushIntervalMs / 2;
     this.#maxCommitDelayMs = options.maxCommitDelayMs ?? this.#flushIntervalMs;
     this.#maxPending = options.maxPendingPoints ?? 8_000_000;
+    this.#maxHeld = options.maxHeldSeries ?? 20_000;
+    this.#heldIdleMs = options.heldIdleMs ?? 60_000;
+  }
+
+  /**
+   * Odd while a flush that writes out buckets held in memory is in progress; bumped before and
+   * after it. A reader that combines a database read with the buckets in memory reads again when
+   * this changed under it (see `SeriesState.open`).
+   */
+  get evictionEpoch(): number {
+    return this.#evictionEpoch;
   }
 
   /** Points waiting for the next flush. */
@@ -312,7 +358,7 @@ export class Ingestor {
     const next = this.#flushing
       .catch(() => {})
       .then(() => {
-        if (this.#pending.length === 0 && !this.#hasSideRows) return;
+        if (this.#pending.length === 0 && !this.#hasSideRows && !(this.#evictAll && this.#active.size > 0)) return;
         return this.#flushOnce();
       });
     this.#flushing = next;
@@ -326,10 +372,13 @@ export class Ingestor {
     this.#arm();
   }
 
-  /** Flushes and stops the timer. */
+  /** Flushes, writing out every bucket held in memory, and stops the timer. */
   async close(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    this.#evictAll = true;
+    await this.flush();
+    // The flush above keeps the newest buckets of the series it wrote points to: this one writes them.
     await this.flush();
     this.#closed = true;
   }
@@ -352,6 +401,7 @@ export class Ingestor {
     let xs = new Float64Array(0);
     let xa = new Uint8Array(0);
     let plans = new Map<number, SeriesPlan>();
+    let evicted: SeriesState[] = [];
     try {
       await this.#host.exclusive(async () => {
         // Taken and numbered only once the writer is ours: a reopen after a failed write (also
@@ -365,22 +415,38 @@ export class Ingestor {
         xa = new Uint8Array(batch.length);
         this.#inFlight = batch.length;
         this.#inFlightSince = performance.now();
-        plans = this.#plan(batch, xs, ns, xa);
+        const writes = new LevelWrites();
+        plans = this.#plan(batch, xs, ns, xa, writes);
+        evicted = this.#evictions(plans, writes);
+        if (evicted.length > 0) this.#evictionEpoch++;
         const c = this.#host.connection;
         await c.run('BEGIN TRANSACTION');
         let restoreSideRows: (() => void) | undefined;
         try {
           restoreSideRows = await this.#host.writeSideRows();
-          if (batch.length > 0) await this.#write(c, batch, xs, ns, xa, plans);
+          if (batch.length > 0 || writes.size > 0) await this.#write(c, batch, xs, ns, xa, plans, writes);
           await c.run('COMMIT');
         } catch (error) {
           await c.run('ROLLBACK').catch(() => {});
           restoreSideRows?.();
           this.#hasSideRows = true;
+          if (evicted.length > 0) this.#evictionEpoch++;
           throw error;
         }
         // Still inside: a reconcile must never see this commit without its counts.
-        for (const plan of plans.values()) Object.assign(plan.state, plan.next);
+        const now = Date.now();
+        for (const plan of plans.values()) {
+          Object.assign(plan.state, plan.next);
+          const id = plan.state.series.id;
+          this.#active.delete(id);
+          this.#active.set(id, now);
+        }
+        for (const state of evicted) {
+          state.open = null;
+          state.written = null;
+          this.#active.delete(state.series.id);
+        }
+        if (evicted.length > 0) this.#evictionEpoch++;
         this.committed += batch.length;
         this.#timeFlush(batch.length, performance.now() - this.#inFlightSince);
       });
@@ -443,7 +509,13 @@ export class Ingestor {
    * effective x (the point number where none was given), and builds M4 levels and the next
    * statistics per series. Nothing in memory changes until the flush commits.
    */
-  #plan(batch: PointBatch, xs: Float64Array, ns: BigInt64Array, xa: Uint8Array): Map<number, SeriesPlan> {
+  #plan(
+    batch: PointBatch,
+    xs: Float64Array,
+    ns: BigInt64Array,
+    xa: Uint8Array,
+    writes: LevelWrites,
+  ): Map<number, SeriesPlan> {
     const plans = new Map<number, SeriesPlan>();
     const { series, length } = batch;
     const order: SeriesPlan[] = [];
@@ -501,8 +573,78 @@ export class Ingestor {
         words[2 * i + 1] = Math.floor(n / 4294967296);
       }
       this.#planSeries(plan, batch, xs);
+      this.#settleLevels(plan, writes);
     }
     return plans;
+  }
+
+  /**
+   * Folds a flush's buckets into the series' newest buckets: per level, the bucket with the
+   * greatest index (the one points keep landing in) stays in memory as the next `open`, merged
+   * with the one held there when it is the same; every other bucket, and the one held before
+   * when a later bucket started, becomes a row to write.
+   */
+  #settleLevels(plan: SeriesPlan, writes: LevelWrites): void {
+    const { state, next, baseExp } = plan;
+    const id = state.series.id;
+    const open = state.open;
+    const written = state.written ? Float64Array.from(state.written) : writtenBound(state, baseExp);
+    const nextOpen = new Float64Array(LEVEL_COUNT * M4_WIDTH);
+    for (let l = 0; l < LEVEL_COUNT; l++) {
+      const exp = baseExp + LEVEL_STEP * l;
+      const cols = (plan.levels[l] as M4Builder).columns();
+      const held = open !== null && (open[l * M4_WIDTH + 1] as number) > 0;
+      const heldB = held ? (open[l * M4_WIDTH] as number) : Number.NaN;
+      let top = held ? heldB : Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < cols.length; i++) if ((cols.bucket[i] as number) > top) top = cols.bucket[i] as number;
+      const newest = emptyBucket(top);
+      let closed: M4Columns | null = null;
+      if (held) {
+        if (heldB === top) unpackM4(open, l, newest, 0);
+        else {
+          closed = emptyBucket(heldB);
+          unpackM4(open, l, closed, 0);
+        }
+      }
+      for (let i = 0; i < cols.length; i++) {
+        const b = cols.bucket[i] as number;
+        if (b === top) mergeInto(newest, 0, cols, i);
+        else if (closed !== null && b === heldB) mergeInto(closed, 0, cols, i);
+        else writes.add(l, id, exp, cols, i, written);
+      }
+      if (closed !== null) writes.add(l, id, exp, closed, 0, written);
+      packM4(newest, 0, nextOpen, l);
+    }
+    next.open = nextOpen;
+    next.written = written;
+  }
+
+  /**
+   * Series whose buckets held in memory this flush writes out: all of them on close, else the
+   * least recently written beyond `maxHeldSeries` and those idle for `heldIdleMs`.
+   */
+  #evictions(plans: Map<number, SeriesPlan>, writes: LevelWrites): SeriesState[] {
+    const out: SeriesState[] = [];
+    const now = Date.now();
+    let held = this.#active.size;
+    for (const id of plans.keys()) if (!this.#active.has(id)) held++;
+    for (const [id, at] of this.#active) {
+      const over = held - out.length > this.#maxHeld;
+      if (!this.#evictAll && !over && now - at < this.#heldIdleMs) break;
+      if (plans.has(id)) continue;
+      const state = this.#host.state(id);
+      if (!state?.open || state.baseExp === null) {
+        this.#active.delete(id);
+        continue;
+      }
+      const written = state.written ? Float64Array.from(state.written) : writtenBound(state, state.baseExp);
+      const rows = m4OfPacked(state.open);
+      for (let l = 0; l < LEVEL_COUNT; l++) {
+        if ((rows.count[l] as number) > 0) writes.add(l, id, state.baseExp + LEVEL_STEP * l, rows, l, written);
+      }
+      out.push(state);
+    }
+    return out;
   }
 
   #planSeries(plan: SeriesPlan, batch: PointBatch, xs: Float64Array): void {
@@ -561,50 +703,15 @@ export class Ingestor {
     ns: BigInt64Array,
     xa: Uint8Array,
     plans: Map<number, SeriesPlan>,
+    writes: LevelWrites,
   ): Promise<void> {
-    const appender = await c.createAppender('points');
-    this.#pointAppender.append(appender, [batch.series, ns, xs, batch.time, batch.value, xa], 0, batch.length);
-    appender.closeSync();
-
-    let aggRows = 0;
-    for (const p of plans.values()) for (const l of p.levels) aggRows += l.length;
-    const agg = {
-      level: new Uint8Array(aggRows),
-      series: new Uint32Array(aggRows),
-      exp: new Int16Array(aggRows),
-      cols: Array.from({ length: 11 }, () => new Float64Array(aggRows)),
-    };
-    let r = 0;
-    for (const p of plans.values()) {
-      for (const [l, level] of p.levels.entries()) {
-        const m4 = level.columns();
-        agg.level.fill(l, r, r + m4.length);
-        const keys: (keyof M4Columns)[] = [
-          'bucket',
-          'count',
-          'nanCount',
-          'firstX',
-          'firstV',
-          'lastX',
-          'lastV',
-          'minX',
-          'minV',
-          'maxX',
-          'maxV',
-        ];
-        agg.series.fill(p.state.series.id, r, r + m4.length);
-        agg.exp.fill(level.exp, r, r + m4.length);
-        keys.forEach((key, k) => {
-          (agg.cols[k] as Float64Array).set((m4[key] as Float64Array).subarray(0, m4.length), r);
-        });
-        r += m4.length;
-      }
+    if (batch.length > 0) {
+      const appender = await c.createAppender('points');
+      this.#pointAppender.append(appender, [batch.series, ns, xs, batch.time, batch.value, xa], 0, batch.length);
+      appender.closeSync();
     }
-    const stage = await c.createAppender('agg_stage');
-    this.#aggAppender.append(stage, [agg.level, agg.series, agg.exp, ...agg.cols], 0, aggRows);
-    stage.closeSync();
-    for (let l = 0; l < LEVEL_COUNT; l++) await c.run(mergeAggSql(l));
-    await c.run('DELETE FROM agg_stage');
+    await writes.write(c);
+    if (plans.size === 0) return;
 
     const m = plans.size;
     const s = {
@@ -635,26 +742,3 @@ export class Ingestor {
     await c.run('DELETE FROM stats_stage');
   }
 }
-
-/**
- * Merges staged partial buckets into the levels. NaN in a min/max column means "no non-NaN
- * value" and is stored as NULL so that least/greatest skip it.
- */
-const mergeAggSql = (level: number) => `
-INSERT INTO ${aggTable(level)}
-SELECT series_id, exp, b, cnt, nan_cnt, fx, fv, lx, lv,
-  CASE WHEN isnan(nv) THEN NULL ELSE nx END, CASE WHEN isnan(nv) THEN NULL ELSE nv END,
-  CASE WHEN isnan(mv) THEN NULL ELSE mx END, CASE WHEN isnan(mv) THEN NULL ELSE mv END
-FROM agg_stage WHERE lvl = ${level}
-ON CONFLICT (series_id, b) DO UPDATE SET
-  cnt = cnt + excluded.cnt,
-  nan_cnt = nan_cnt + excluded.nan_cnt,
-  fv = CASE WHEN excluded.fx < fx THEN excluded.fv ELSE fv END,
-  fx = least(fx, excluded.fx),
-  lv = CASE WHEN excluded.lx >= lx THEN excluded.lv ELSE lv END,
-  lx = greatest(lx, excluded.lx),
-  nx = CASE WHEN nv IS NULL OR excluded.nv < nv THEN excluded.nx ELSE nx END,
-  nv = least(nv, excluded.nv),
-  mx = CASE WHEN mv IS NULL OR excluded.mv > mv THEN excluded.mx ELSE mx END,
-  mv = greatest(mv, excluded.mv)
-`;

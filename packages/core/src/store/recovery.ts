@@ -10,7 +10,15 @@ export interface StoreRepair {
   duplicates: number;
   /** Series whose M4 levels were rebuilt from their points. */
   rebuiltLevels: number[];
+  /**
+   * Series whose newest bucket of each level was recomputed (the writer holds those in memory
+   * until a later bucket starts, so an owner that died leaves them out of the tables).
+   */
+  refilledLevels: number[];
 }
+
+/** Points of a series' newest bucket at a level that the writer still holds in memory (0 for none). */
+export type HeldCount = (seriesId: number, level: number) => number;
 
 /**
  * Brings the points, statistics and M4 levels back in agreement after DuckDB replayed its log
@@ -19,12 +27,137 @@ export interface StoreRepair {
  * Each step derives from the data alone, so running it again after another failure is safe.
  */
 export async function repairStore(c: DuckDBConnection, source: string): Promise<StoreRepair> {
+  const points = await repairPoints(c, source);
+  const levels = await repairLevels(c, source);
+  return { ...points, ...levels };
+}
+
+/** The points half of `repairStore`: stray and doubled points removed. */
+export async function repairPoints(
+  c: DuckDBConnection,
+  source: string,
+): Promise<{ uncommitted: number; duplicates: number }> {
   const uncommitted = await dropUncommittedPoints(c);
   const duplicates = await dropDuplicatePoints(c, source);
-  const rebuiltLevels = await rebuildStaleLevels(c, source);
   // Fold the repair into the database file now, so the log that held the stray entries is gone.
-  if (uncommitted + duplicates + rebuiltLevels.length > 0) await c.run('CHECKPOINT');
-  return { uncommitted, duplicates, rebuiltLevels };
+  if (uncommitted + duplicates > 0) await c.run('CHECKPOINT');
+  return { uncommitted, duplicates };
+}
+
+/**
+ * The levels half of `repairStore`: every series whose level rows, with what the writer holds in
+ * memory (`held`), do not count as many points as its statistics gets its newest bucket of each
+ * level recomputed (what an owner that died held in memory); a series still off after that has
+ * its levels rebuilt from all its points.
+ */
+export async function repairLevels(
+  c: DuckDBConnection,
+  source: string,
+  held: HeldCount = () => 0,
+): Promise<{ rebuiltLevels: number[]; refilledLevels: number[] }> {
+  const first = await staleLevels(c, held);
+  if (first.stale.size === 0) return { rebuiltLevels: [], refilledLevels: [] };
+  const refill = [...first.stale].filter((id) => {
+    const e = first.expected.get(id);
+    return e !== undefined && e.baseExp !== null && e.count > 0 && levelsOf(id, held).every((n) => n === 0);
+  });
+  if (refill.length > 0) await refillNewestBuckets(c, source, refill);
+  const second = refill.length > 0 ? await staleLevels(c, held) : first;
+  const rebuiltLevels = [...second.stale];
+  if (rebuiltLevels.length > 0) await rebuildLevels(c, source, rebuiltLevels, second.expected);
+  if (refill.length + rebuiltLevels.length > 0) await c.run('CHECKPOINT');
+  const rebuilt = new Set(rebuiltLevels);
+  return { rebuiltLevels, refilledLevels: refill.filter((id) => !rebuilt.has(id)) };
+}
+
+function levelsOf(id: number, held: HeldCount): number[] {
+  return Array.from({ length: LEVEL_COUNT }, (_, level) => held(id, level));
+}
+
+interface Expected {
+  count: number;
+  baseExp: number | null;
+}
+
+/** Series whose level rows plus held buckets do not count their points, per level. */
+async function staleLevels(
+  c: DuckDBConnection,
+  held: HeldCount,
+): Promise<{ stale: Set<number>; expected: Map<number, Expected> }> {
+  const counts = (await c.runAndReadAll('SELECT series_id, count, base_exp FROM series_stats')).getRows();
+  const expected = new Map<number, Expected>(
+    counts.map((r) => [Number(r[0]), { count: Number(r[1]), baseExp: r[2] == null ? null : Number(r[2]) }]),
+  );
+  const stale = new Set<number>();
+  for (let level = 0; level < LEVEL_COUNT; level++) {
+    const inTable = new Map(
+      (await c.runAndReadAll(`SELECT series_id, sum(cnt) FROM ${aggTable(level)} GROUP BY series_id`))
+        .getRows()
+        .map((r) => [Number(r[0]), Number(r[1])]),
+    );
+    for (const [id, { count }] of expected) {
+      if ((inTable.get(id) ?? 0) + held(id, level) !== count) stale.add(id);
+    }
+    for (const id of inTable.keys()) if (!expected.has(id)) stale.add(id);
+  }
+  return { stale, expected };
+}
+
+/**
+ * Recomputes, for each of `ids`, the bucket of each level that holds its greatest x (where the
+ * writer keeps its newest buckets): level 0 from the points, each coarser level from the rows of
+ * the level below (M4 of M4 is exact). The rows there (written when the series last went idle)
+ * are replaced.
+ */
+async function refillNewestBuckets(c: DuckDBConnection, source: string, ids: number[]): Promise<void> {
+  const fan = 2 ** LEVEL_STEP;
+  await c.run('BEGIN TRANSACTION');
+  try {
+    await c.run('CREATE OR REPLACE TEMP TABLE refill (series_id UINTEGER, base_exp SMALLINT, last_x DOUBLE)');
+    for (let i = 0; i < ids.length; i += 10_000) {
+      await c.run(
+        `INSERT INTO refill SELECT series_id, base_exp, last_x FROM series_stats
+         WHERE series_id IN (${ids.slice(i, i + 10_000).join(',')})`,
+      );
+    }
+    const real = 'FILTER (WHERE NOT isnan(v))';
+    for (let level = 0; level < LEVEL_COUNT; level++) {
+      const table = aggTable(level);
+      const exp = `(r.base_exp + ${LEVEL_STEP * level})`;
+      const newest = `floor(r.last_x * pow(2.0, -${exp}))`;
+      await c.run(`DELETE FROM ${table} WHERE (series_id, b) IN (SELECT r.series_id, ${newest} FROM refill r)`);
+      if (level === 0) {
+        await c.run(
+          `INSERT INTO ${table}
+           SELECT series_id, any_value(e), b, count(*), count(*) FILTER (WHERE isnan(v)),
+             min(x), arg_min(v, (x, n)), max(x), arg_max(v, (x, n)),
+             arg_min(x, (v, n)) ${real}, min(v) ${real}, arg_max(x, (v, -n)) ${real}, max(v) ${real}
+           FROM (SELECT p.series_id, p.n, p.x, p.v, ${exp} AS e, ${newest} AS b
+                 FROM ${source} p JOIN refill r ON p.series_id = r.series_id
+                 WHERE floor(p.x * pow(2.0, -${exp})) = ${newest})
+           GROUP BY series_id, b`,
+        );
+      } else {
+        const some = 'FILTER (WHERE nv IS NOT NULL)';
+        const somemax = 'FILTER (WHERE mv IS NOT NULL)';
+        await c.run(
+          `INSERT INTO ${table}
+           SELECT series_id, any_value(e), nb, sum(cnt), sum(nan_cnt),
+             min(fx), arg_min(fv, fx), max(lx), arg_max(lv, lx),
+             arg_min(nx, (nv, nx)) ${some}, min(nv) ${some}, arg_max(mx, (mv, -mx)) ${somemax}, max(mv) ${somemax}
+           FROM (SELECT a.*, ${exp} AS e, ${newest} AS nb
+                 FROM ${aggTable(level - 1)} a JOIN refill r ON a.series_id = r.series_id
+                 WHERE floor(a.b / ${fan}) = ${newest})
+           GROUP BY series_id, nb`,
+        );
+      }
+    }
+    await c.run('DROP TABLE refill');
+    await c.run('COMMIT');
+  } catch (error) {
+    await c.run('ROLLBACK').catch(() => {});
+    throw error;
+  }
 }
 
 /**
@@ -96,26 +229,18 @@ export async function dropUncommittedPoints(c: DuckDBConnection): Promise<number
 }
 
 /**
- * Rebuilds the M4 levels of every series whose levels do not count as many points as its
- * statistics (the same replay can bring back a large insert into a level table without the rest
- * of its flush). Levels are recomputed from the points (`source`: hot and cold), with the same
- * choices as the ingest path: first and last by x (first arrival and latest arrival on ties), min
- * and max skipping NaN (first arrival on ties). Returns the ids of the series rebuilt.
+ * Rebuilds the M4 levels of series whose levels do not count as many points as their statistics
+ * (the same replay can bring back a large insert into a level table without the rest of its
+ * flush). Levels are recomputed from the points (`source`: hot and cold), with the same choices
+ * as the ingest path: first and last by x (first arrival and latest arrival on ties), min and max
+ * skipping NaN (first arrival on ties).
  */
-export async function rebuildStaleLevels(c: DuckDBConnection, source: string): Promise<number[]> {
-  const counts = (await c.runAndReadAll('SELECT series_id, count, base_exp FROM series_stats')).getRows();
-  const expected = new Map(counts.map((r) => [Number(r[0]), { count: Number(r[1]), baseExp: r[2] }]));
-  const stale = new Set<number>();
-  for (let level = 0; level < LEVEL_COUNT; level++) {
-    const held = new Map(
-      (await c.runAndReadAll(`SELECT series_id, sum(cnt) FROM ${aggTable(level)} GROUP BY series_id`))
-        .getRows()
-        .map((r) => [Number(r[0]), Number(r[1])]),
-    );
-    for (const [id, { count }] of expected) if ((held.get(id) ?? 0) !== count) stale.add(id);
-    for (const id of held.keys()) if (!expected.has(id)) stale.add(id);
-  }
-  if (stale.size === 0) return [];
+async function rebuildLevels(
+  c: DuckDBConnection,
+  source: string,
+  stale: number[],
+  expected: Map<number, Expected>,
+): Promise<void> {
   await c.run('BEGIN TRANSACTION');
   try {
     for (const id of stale) {
@@ -141,5 +266,4 @@ export async function rebuildStaleLevels(c: DuckDBConnection, source: string): P
     await c.run('ROLLBACK').catch(() => {});
     throw error;
   }
-  return [...stale];
 }

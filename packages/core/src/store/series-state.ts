@@ -17,6 +17,19 @@ export interface SeriesState {
   m2: number;
   /** Exponent of level-0 buckets (2^baseExp x units); null until the first points decide it. */
   baseExp: number | null;
+  /**
+   * The newest bucket of each level (`LEVEL_COUNT` rows of `M4_WIDTH`, see `packM4`), kept here
+   * rather than rewritten on every flush while points keep landing in it; written to its level
+   * table once a later bucket starts, when the series goes idle, and on close. Null when every
+   * bucket is in the tables. Replaced, never changed in place, so a reader can hold it.
+   */
+  open: Float64Array | null;
+  /**
+   * Per level, a bucket index at or above every row that level's table may hold for this series:
+   * rows above it are appended, rows at or below it merged into what is there. Null when not
+   * tracked (then derived from `lastX`, which bounds every stored point).
+   */
+  written: Float64Array | null;
 }
 
 /** A fresh state for a series with no points. */
@@ -34,6 +47,8 @@ export function emptySeriesState(series: Series, baseExp: number | null = null):
     mean: 0,
     m2: 0,
     baseExp,
+    open: null,
+    written: null,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   UnknownSeriesError,
 } from '../errors.js';
 import { LiveHub, type SeriesDelta, type SubscribeOptions, type Subscription } from '../live/live-hub.js';
+import { M4_WIDTH } from '../m4.js';
 import type {
   LogInput,
   LogLine,
@@ -25,10 +26,10 @@ import type {
   SeriesSummary,
 } from '../model.js';
 import { validateSeriesName } from '../names.js';
-import { type ChartData, type ChartQuery, chartRead } from '../query/chart.js';
+import { type ChartData, type ChartQuery, type ChartSeriesInfo, chartRead } from '../query/chart.js';
 import { type PointRows, type PointsQuery, readPoints } from '../query/points.js';
 import { Ingestor, type IngestorOptions } from './ingestor.js';
-import { repairStore, type StoreRepair } from './recovery.js';
+import { repairLevels, repairPoints, repairStore, type StoreRepair } from './recovery.js';
 import { labelKey, logFromRow, runFromRow, seriesFromRow } from './rows.js';
 import { MIGRATIONS, SCHEMA_DDL, SCHEMA_VERSION, STAGE_DDL } from './schema.js';
 import { emptySeriesState, type SeriesState, summaryOf } from './series-state.js';
@@ -124,6 +125,11 @@ export class Store {
   droppedDuplicates = 0;
   /** Series whose M4 levels disagreed with their points after an unclean shutdown and were rebuilt. */
   rebuiltLevels: number[] = [];
+  /**
+   * Series whose newest bucket of each level was recomputed after an unclean shutdown (the writer
+   * holds those in memory, so an owner that died leaves them out of the level tables).
+   */
+  refilledLevels: number[] = [];
   #instance: DuckDBInstance;
   #writer: DuckDBConnection;
   #readers: DuckDBConnection[];
@@ -785,8 +791,22 @@ export class Store {
       await this.#writer.run(STAGE_DDL);
       this.#readers = await Promise.all([this.#instance.connect(), this.#instance.connect(), this.#instance.connect()]);
       await this.#refreshColdView();
-      this.#noteRepair(await repairStore(this.#writer, 'points_all'));
+      this.#noteRepair({ ...(await repairPoints(this.#writer, 'points_all')), rebuiltLevels: [], refilledLevels: [] });
       await this.#reconcilePending();
+      // After the reconcile: a series it reloaded lost the newest buckets held for it, which the
+      // level check (counting what is still held) then finds and recomputes.
+      const levels = await repairLevels(this.#writer, 'points_all', (id, level) => {
+        const open = this.#states.get(id)?.open;
+        return open ? (open[level * M4_WIDTH + 1] as number) : 0;
+      });
+      for (const id of [...levels.rebuiltLevels, ...levels.refilledLevels]) {
+        const state = this.#states.get(id);
+        if (state) {
+          state.open = null;
+          state.written = null;
+        }
+      }
+      this.#noteRepair({ uncommitted: 0, duplicates: 0, ...levels });
       this.#reopenNeeded = false;
       this.#reopenCause = null;
     });
@@ -804,6 +824,7 @@ export class Store {
     this.droppedUncommitted += repair.uncommitted;
     this.droppedDuplicates += repair.duplicates;
     this.rebuiltLevels.push(...repair.rebuiltLevels);
+    this.refilledLevels.push(...repair.refilledLevels);
   }
 
   /** Drops from what is pending whatever the reopened database already holds. */
@@ -889,8 +910,9 @@ export class Store {
     return state;
   }
 
-  async #chartInfo(seriesId: number): Promise<{ baseExp: number | null; last: ChartData['last'] }> {
-    let state = this.#states.get(seriesId);
+  async #chartInfo(seriesId: number): Promise<ChartSeriesInfo> {
+    const known = this.#states.get(seriesId);
+    let state = known;
     if (!state) {
       const rows = await this.#query(`${SERIES_WITH_STATS} WHERE s.id = ?`, [seriesId]);
       const row = rows[0];
@@ -900,6 +922,8 @@ export class Store {
     return {
       baseExp: state.baseExp,
       last: state.count > 0 ? { x: state.lastX, time: state.lastT, value: state.lastV } : null,
+      // Only the writer's own state holds buckets; one loaded just for this read holds none.
+      ...(known ? { held: () => ({ count: known.count, open: known.open, epoch: this.ingestor.evictionEpoch }) } : {}),
     };
   }
 
