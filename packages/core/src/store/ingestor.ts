@@ -17,6 +17,7 @@ import {
 } from '../m4.js';
 import { ChunkAppender } from './chunk-appender.js';
 import { LevelWrites } from './level-writes.js';
+import { SeriesSlots } from './series-slots.js';
 import type { SeriesState } from './series-state.js';
 
 /**
@@ -204,6 +205,8 @@ export class Ingestor {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #pointAppender = new ChunkAppender(POINT_TYPES);
+  /** Scratch for numbering the series of one batch (ingest, then a flush's plan). */
+  readonly #slots = new SeriesSlots();
   /** Series holding newest buckets in memory, least recently written first, with when they were written. */
   readonly #active = new Map<number, number>();
   #evictAll = false;
@@ -257,20 +260,32 @@ export class Ingestor {
     validateBatchShape(batch);
     validateBatchValues(batch);
     const { series, length } = batch;
-    // Points per series in this batch, counted in runs of one id (batches are mostly grouped).
-    const runs = new Map<number, number>();
-    let last = -1;
-    let runStart = 0;
-    for (let i = 0; i < length; i++) {
-      const id = series[i] as number;
-      if (id !== last) {
-        if (!this.#host.state(id)) throw new UnknownSeriesError(id);
-        if (last >= 0) runs.set(last, (runs.get(last) ?? 0) + i - runStart);
-        last = id;
-        runStart = i;
+    // Points per series in this batch.
+    const slots = this.#slots;
+    slots.clear();
+    const counts: number[] = [];
+    try {
+      let last = -1;
+      let slot = -1;
+      for (let i = 0; i < length; i++) {
+        const id = series[i] as number;
+        if (id !== last) {
+          slot = slots.get(id);
+          if (slot < 0) {
+            if (!this.#host.state(id)) throw new UnknownSeriesError(id);
+            slot = slots.add(id);
+            counts.push(0);
+          }
+          last = id;
+        }
+        counts[slot] = (counts[slot] as number) + 1;
       }
+    } catch (error) {
+      slots.clear();
+      throw error;
     }
-    if (last >= 0) runs.set(last, (runs.get(last) ?? 0) + length - runStart);
+    const runs = new Map<number, number>(slots.ids.map((id, k) => [id, counts[k] as number]));
+    slots.clear();
     if (this.#pending.length + length > this.#maxPending) {
       throw new BatchError(
         `The ingest buffer holds ${this.#pending.length} points and cannot take ${length} more until the store catches up${
@@ -523,16 +538,19 @@ export class Ingestor {
     let lastId = -1;
     let slot = -1;
     const slotOf = new Int32Array(length);
-    const slots = new Map<number, number>();
+    const slots = this.#slots;
+    slots.clear();
     for (let i = 0; i < length; i++) {
       const id = series[i] as number;
       if (id !== lastId) {
         let found = slots.get(id);
-        if (found === undefined) {
+        if (found < 0) {
           const state = this.#host.state(id);
-          if (!state) throw new UnknownSeriesError(id);
-          found = order.length;
-          slots.set(id, found);
+          if (!state) {
+            slots.clear();
+            throw new UnknownSeriesError(id);
+          }
+          found = slots.add(id);
           const plan: SeriesPlan = { state, baseExp: 0, next: { ...state }, levels: [], rows: new Int32Array(0) };
           order.push(plan);
           plans.set(id, plan);
@@ -544,6 +562,7 @@ export class Ingestor {
       slotOf[i] = slot;
       counts[slot] = (counts[slot] as number) + 1;
     }
+    slots.clear();
     const all = new Int32Array(length);
     const offsets = new Int32Array(order.length + 1);
     for (let k = 0; k < order.length; k++) offsets[k + 1] = (offsets[k] as number) + (counts[k] as number);
