@@ -1,7 +1,9 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { DB_FILE, Store } from '../src/index.js';
+import { repairLevels } from '../src/store/recovery.js';
 import { bruteM4 } from './brute-m4.js';
 import { readRows as rows, tempDir } from './helpers.js';
 
@@ -140,6 +142,19 @@ describe('newest buckets held by the writer', () => {
       for (let k = 1; k < level.length; k += 2) expect(level[k]).toBeLessThan(90_000);
     }
 
+    // The same files recovered by the set-wise path (used past a few thousand series).
+    const viaJoin = join(tempDir(), 'store');
+    mkdirSync(viaJoin);
+    for (const f of [DB_FILE, `${DB_FILE}.wal`]) {
+      if (existsSync(join(crashed, f))) copyFileSync(join(crashed, f), join(viaJoin, f));
+    }
+    const instance = await DuckDBInstance.create(join(viaJoin, DB_FILE));
+    const c = await instance.connect();
+    const repaired = await repairLevels(c, 'points', () => 0, 0);
+    c.closeSync();
+    instance.closeSync();
+    expect(repaired.rebuiltLevels).toEqual([]);
+
     const store = await Store.open({ dir: crashed });
     try {
       expect(store.rebuiltLevels).toEqual([]);
@@ -150,5 +165,12 @@ describe('newest buckets held by the writer', () => {
     }
     const counts = all.flatMap((s) => [s.id, 90_000]);
     expect(await levelSums(join(crashed, DB_FILE))).toEqual(Array.from({ length: 6 }, () => counts));
+    const levels = async (file: string) => {
+      const out: number[][][] = [];
+      for (let level = 0; level < 6; level++)
+        out.push(await rows(file, `SELECT * FROM agg${level} ORDER BY series_id, b`));
+      return out;
+    };
+    expect(await levels(join(viaJoin, DB_FILE))).toEqual(await levels(join(crashed, DB_FILE)));
   }, 120_000);
 });

@@ -17,6 +17,9 @@ export interface StoreRepair {
   refilledLevels: number[];
 }
 
+/** Up to this many series, level 0's newest buckets are recomputed one series at a time (pruned scans). */
+const PER_SERIES_REFILL = 2000;
+
 /** Points of a series' newest bucket at a level that the writer still holds in memory (0 for none). */
 export type HeldCount = (seriesId: number, level: number) => number;
 
@@ -54,6 +57,7 @@ export async function repairLevels(
   c: DuckDBConnection,
   source: string,
   held: HeldCount = () => 0,
+  perSeriesRefill = PER_SERIES_REFILL,
 ): Promise<{ rebuiltLevels: number[]; refilledLevels: number[] }> {
   const first = await staleLevels(c, held);
   if (first.stale.size === 0) return { rebuiltLevels: [], refilledLevels: [] };
@@ -61,7 +65,7 @@ export async function repairLevels(
     const e = first.expected.get(id);
     return e !== undefined && e.baseExp !== null && e.count > 0 && levelsOf(id, held).every((n) => n === 0);
   });
-  if (refill.length > 0) await refillNewestBuckets(c, source, refill);
+  if (refill.length > 0) await refillNewestBuckets(c, source, refill, perSeriesRefill);
   const second = refill.length > 0 ? await staleLevels(c, held) : first;
   const rebuiltLevels = [...second.stale];
   if (rebuiltLevels.length > 0) await rebuildLevels(c, source, rebuiltLevels, second.expected);
@@ -109,7 +113,12 @@ async function staleLevels(
  * the level below (M4 of M4 is exact). The rows there (written when the series last went idle)
  * are replaced.
  */
-async function refillNewestBuckets(c: DuckDBConnection, source: string, ids: number[]): Promise<void> {
+async function refillNewestBuckets(
+  c: DuckDBConnection,
+  source: string,
+  ids: number[],
+  perSeriesLimit: number,
+): Promise<void> {
   const fan = 2 ** LEVEL_STEP;
   await c.run('BEGIN TRANSACTION');
   try {
@@ -127,16 +136,32 @@ async function refillNewestBuckets(c: DuckDBConnection, source: string, ids: num
       const newest = `floor(r.last_x * pow(2.0, -${exp}))`;
       await c.run(`DELETE FROM ${table} WHERE (series_id, b) IN (SELECT r.series_id, ${newest} FROM refill r)`);
       if (level === 0) {
-        await c.run(
-          `INSERT INTO ${table}
-           SELECT series_id, any_value(e), b, count(*), count(*) FILTER (WHERE isnan(v)),
+        const m4 = `count(*), count(*) FILTER (WHERE isnan(v)),
              min(x), arg_min(v, (x, n)), max(x), arg_max(v, (x, n)),
-             arg_min(x, (v, n)) ${real}, min(v) ${real}, arg_max(x, (v, -n)) ${real}, max(v) ${real}
-           FROM (SELECT p.series_id, p.n, p.x, p.v, ${exp} AS e, ${newest} AS b
-                 FROM ${source} p JOIN refill r ON p.series_id = r.series_id
-                 WHERE floor(p.x * pow(2.0, -${exp})) = ${newest})
-           GROUP BY series_id, b`,
-        );
+             arg_min(x, (v, n)) ${real}, min(v) ${real}, arg_max(x, (v, -n)) ${real}, max(v) ${real}`;
+        if (ids.length <= perSeriesLimit) {
+          // One query per series with the bucket's x range as constants, which the scan prunes
+          // row groups by: the newest bucket's points sit in the newest row groups.
+          const targets = (await c.runAndReadAll('SELECT series_id, base_exp, last_x FROM refill')).getRows();
+          for (const [id, baseExp, lastX] of targets.map((r) => r.map(Number))) {
+            const width = 2 ** (baseExp as number);
+            const b = Math.floor((lastX as number) / width);
+            await c.run(
+              `INSERT INTO ${table} SELECT series_id, ?, ?, ${m4} FROM ${source}
+               WHERE series_id = ?::UINTEGER AND x >= ? AND x < ? GROUP BY series_id`,
+              [baseExp as number, b, id as number, b * width, (b + 1) * width],
+            );
+          }
+        } else {
+          await c.run(
+            `INSERT INTO ${table}
+             SELECT series_id, any_value(e), b, ${m4}
+             FROM (SELECT p.series_id, p.n, p.x, p.v, ${exp} AS e, ${newest} AS b
+                   FROM ${source} p JOIN refill r ON p.series_id = r.series_id
+                   WHERE floor(p.x * pow(2.0, -${exp})) = ${newest})
+             GROUP BY series_id, b`,
+          );
+        }
       } else {
         const some = 'FILTER (WHERE nv IS NOT NULL)';
         const somemax = 'FILTER (WHERE mv IS NOT NULL)';
