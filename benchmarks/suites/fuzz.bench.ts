@@ -48,6 +48,9 @@ export default {
           ['websocket', 2_000],
           ['cli', 8],
         ];
+    // BENCH_FUZZ_TARGETS=stdout,jsonl soaks just those targets (a full soak of all of them takes hours).
+    const only = process.env['BENCH_FUZZ_TARGETS']?.split(',');
+    if (only) plan.splice(0, plan.length, ...plan.filter(([target]) => only.includes(target)));
     const seed = Date.now() % 1_000_000_000;
     const rows: BenchRow[] = [];
     const notes: string[] = [`seed ${seed} (each target draws seed, seed+1, ... per block of 1000 inputs)`];

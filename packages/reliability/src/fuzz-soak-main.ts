@@ -25,7 +25,7 @@ async function main() {
   if (name === 'http' || name === 'websocket') {
     const served = await serveTempStore();
     try {
-      if (name === 'http') return await soak(httpTarget(served), count, seed);
+      if (name === 'http') return await soak(httpTarget(served, { readBackEvery: 64 }), count, seed);
       const target = liveTarget(served);
       try {
         return await soak(target, count, seed);

@@ -68,6 +68,17 @@ export async function soak<T>(target: FuzzTarget<T>, count: number, seed: number
       figures.inputs++;
     }
   }
+  if (target.settle) {
+    const start = performance.now();
+    try {
+      await target.settle();
+    } catch (error) {
+      if (error instanceof PropertyBroken) figures.broken++;
+      else figures.crashes++;
+      if (figures.samples.length < 5) figures.samples.push(`${String(error).slice(0, 300)} <- (batched read-back)`);
+    }
+    checking += performance.now() - start;
+  }
   figures.inputsPerSecond = figures.inputs / (checking / 1000);
   figures.peakRssMiB = process.resourceUsage().maxRSS / 1024;
   return figures;

@@ -14,6 +14,11 @@ export interface FuzzTarget<T> {
    * (an `it.fails` test pins each fault until its owner fixes it) and counted apart in the soak.
    */
   known?(input: T): string | undefined;
+  /**
+   * Finishes checks a target keeps for later (a batched read-back); throws `PropertyBroken` as
+   * `check` does. The soak calls it after the last input.
+   */
+  settle?(): Promise<void>;
 }
 
 /** Thrown by a `check` when a property breaks; carries what was expected and seen. */
