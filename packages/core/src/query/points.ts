@@ -2,6 +2,7 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { makeTable, type Table } from 'apache-arrow';
 import { QueryError } from '../errors.js';
 import { readFloat64Columns } from '../store/read-columns.js';
+import { seriesIdList } from './read-doubles.js';
 
 /** A full-resolution range read. */
 export interface PointsQuery {
@@ -71,8 +72,8 @@ export async function readPoints(connection: DuckDBConnection, query: PointsQuer
   if (query.start !== undefined && query.end !== undefined && query.start > query.end) {
     throw new QueryError(`Range start (${query.start}) is after end (${query.end}).`, query);
   }
-  const params: DuckDBValue[] = [...query.series];
-  let where = `series_id IN (${query.series.map(() => '?::UINTEGER').join(', ')})`;
+  const params: DuckDBValue[] = [];
+  let where = `series_id IN (${seriesIdList(query.series)})`;
   if (query.start !== undefined) {
     where += ` AND ${col} >= ?`;
     params.push(query.start);

@@ -53,3 +53,16 @@ export function doubleLiteral(value: number): string {
   if (!Number.isFinite(value)) throw new QueryError(`Expected a finite number, got ${String(value)}.`, value);
   return `'${String(value)}'::DOUBLE`;
 }
+
+/**
+ * Series ids as an SQL list of integer literals. DuckDB prunes a scan by a literal IN list; a list
+ * of a thousand parameters it checks row by row (7.7 s against 22 ms over 10M series).
+ */
+export function seriesIdList(ids: readonly number[]): string {
+  for (const id of ids) {
+    if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) {
+      throw new QueryError(`A series id is an integer from 0 to 4294967295, got ${String(id)}.`, id);
+    }
+  }
+  return ids.join(', ');
+}

@@ -28,6 +28,7 @@ import type {
 import { validateSeriesName } from '../names.js';
 import { type ChartData, type ChartQuery, type ChartSeriesInfo, chartRead } from '../query/chart.js';
 import { type PointRows, type PointsQuery, readPoints } from '../query/points.js';
+import { seriesIdList } from '../query/read-doubles.js';
 import { Ingestor, type IngestorOptions } from './ingestor.js';
 import { repairLevels, repairPoints, repairStore, type StoreRepair } from './recovery.js';
 import { labelKey, logFromRow, runFromRow, seriesFromRow } from './rows.js';
@@ -523,10 +524,7 @@ export class Store {
   async loadSeries(ids: Iterable<number>): Promise<void> {
     const missing = [...new Set(ids)].filter((id) => !this.#states.has(id));
     if (missing.length === 0) return;
-    const rows = await this.#query(
-      `SELECT DISTINCT run_id FROM series WHERE id IN (${missing.map(() => '?').join(', ')})`,
-      missing,
-    );
+    const rows = await this.#query(`SELECT DISTINCT run_id FROM series WHERE id IN (${seriesIdList(missing)})`);
     for (const row of rows) await this.openRun(String(row['run_id']));
     for (const id of missing) {
       if (!this.#states.has(id)) {
@@ -550,11 +548,7 @@ export class Store {
       else fromDb.push(id);
     }
     if (fromDb.length > 0) {
-      const rows = await this.#query(
-        `${SERIES_WITH_STATS}
-         WHERE s.id IN (${fromDb.map(() => '?').join(', ')})`,
-        fromDb,
-      );
+      const rows = await this.#query(`${SERIES_WITH_STATS} WHERE s.id IN (${seriesIdList(fromDb)})`);
       for (const row of rows) out.push(summaryOf(this.#stateFromRow(row, false)));
     }
     const order = new Map(ids.map((id, i) => [id, i]));
