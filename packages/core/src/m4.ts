@@ -264,3 +264,9 @@ export function emptyBucket(b: number): M4Columns {
   initSlot(out, 0, b);
   return out;
 }
+
+/** Empties slot 0 of `c` as bucket `b` (count 0), ready for `mergeInto`; returns `c`. */
+export function resetBucket(c: M4Columns, b: number): M4Columns {
+  initSlot(c, 0, b);
+  return c;
+}

@@ -3,8 +3,8 @@ import { type PointBatch, validateBatchShape, validateBatchValues } from '../bat
 import { BatchError, UnknownSeriesError } from '../errors.js';
 import type { SeriesDelta } from '../live/live-hub.js';
 import {
+  allocM4,
   chooseBaseExponent,
-  emptyBucket,
   LEVEL_COUNT,
   LEVEL_STEP,
   M4_WIDTH,
@@ -13,6 +13,7 @@ import {
   m4OfPacked,
   mergeInto,
   packM4,
+  resetBucket,
   unpackM4,
 } from '../m4.js';
 import { ChunkAppender } from './chunk-appender.js';
@@ -207,6 +208,8 @@ export class Ingestor {
   #pointAppender = new ChunkAppender(POINT_TYPES);
   /** Scratch for numbering the series of one batch (ingest, then a flush's plan). */
   readonly #slots = new SeriesSlots();
+  readonly #newestScratch = allocM4(1);
+  readonly #closedScratch = allocM4(1);
   /** Series holding newest buckets in memory, least recently written first, with when they were written. */
   readonly #active = new Map<number, number>();
   #evictAll = false;
@@ -616,12 +619,13 @@ export class Ingestor {
       const heldB = held ? (open[l * M4_WIDTH] as number) : Number.NaN;
       let top = held ? heldB : Number.NEGATIVE_INFINITY;
       for (let i = 0; i < cols.length; i++) if ((cols.bucket[i] as number) > top) top = cols.bucket[i] as number;
-      const newest = emptyBucket(top);
+      // Scratch buckets: what they hold is copied out (packed, or into the rows to write) below.
+      const newest = resetBucket(this.#newestScratch, top);
       let closed: M4Columns | null = null;
       if (held) {
         if (heldB === top) unpackM4(open, l, newest, 0);
         else {
-          closed = emptyBucket(heldB);
+          closed = resetBucket(this.#closedScratch, heldB);
           unpackM4(open, l, closed, 0);
         }
       }
@@ -676,7 +680,8 @@ export class Ingestor {
     }
     plan.baseExp = baseExp;
     next.baseExp = baseExp;
-    const level0 = new M4Builder(baseExp);
+    // Sized for the buckets these points can fill (a flush may touch many series with few points).
+    const level0 = new M4Builder(baseExp, Math.min(64, (rows.length >> 6) + 2));
     const values = batch.value;
     const times = batch.time;
     let { count, nonFinite, finite, lastV, lastX, lastT, min, max, mean, m2 } = next;
@@ -709,7 +714,7 @@ export class Ingestor {
     plan.levels = [level0];
     for (let l = 1; l < LEVEL_COUNT; l++) {
       const finer = (plan.levels[l - 1] as M4Builder).columns();
-      const coarser = new M4Builder(baseExp + LEVEL_STEP * l);
+      const coarser = new M4Builder(baseExp + LEVEL_STEP * l, Math.min(64, (finer.length >> LEVEL_STEP) + 2));
       for (let b = 0; b < finer.length; b++) coarser.addBucket(finer, b);
       plan.levels.push(coarser);
     }

@@ -322,6 +322,10 @@ export class Store {
       throw error;
     });
     this.#runs.set(run.id, run);
+    // A run just created holds no series and no log lines: open it without looking (openRun's
+    // queries scan the series of every run, which a store of 10M series makes slow).
+    this.#runSeries.set(run.id, new Map());
+    this.#logCount.set(run.id, 0);
     this.#activity.set(run.id, Date.now());
     this.#live.publishRun(run);
     return run;
