@@ -732,8 +732,10 @@ export class Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    let written = false;
     try {
       await this.ingestor.close();
+      written = true;
     } finally {
       this.#live.closeAll();
       this.#closing = true;
@@ -750,7 +752,9 @@ export class Store {
           // closed already (a reopen after a failed write did not succeed)
         }
       }
-      releaseOwnership(this.dir);
+      // A close whose last flush failed leaves the owner file, so the next open checks the store
+      // as after a crash (the points and held M4 buckets that never reached it).
+      if (written) releaseOwnership(this.dir);
     }
   }
 
