@@ -40,11 +40,27 @@ export async function repairPoints(
   c: DuckDBConnection,
   source: string,
 ): Promise<{ uncommitted: number; duplicates: number }> {
-  const uncommitted = await dropUncommittedPoints(c);
-  const duplicates = await dropDuplicatePoints(c, source);
+  // One grouped scan finds the series that hold points the statistics do not count; the repairs
+  // below then touch those series alone.
+  const found = await c.runAndReadAll(`
+    SELECT a.series_id, a.held, a.top, coalesce(s.count, 0) FROM
+      (SELECT series_id, count(*) AS held, max(n) AS top FROM ${source} GROUP BY series_id) a
+      LEFT JOIN series_stats s ON s.series_id = a.series_id
+    WHERE a.held <> coalesce(s.count, 0) OR a.top >= coalesce(s.count, 0)`);
+  const off = found.getRows().map((r) => r.map(Number) as [number, number, number, number]);
+  if (off.length === 0) return { uncommitted: 0, duplicates: 0 };
+  const uncommitted = await dropUncommittedPoints(
+    c,
+    off.filter(([, , top, count]) => top >= count).map(([id, , , count]) => [id, count]),
+  );
+  const removed = new Map(uncommitted.bySeries);
+  const duplicates = await dropDuplicatePoints(
+    c,
+    off.filter(([id, held, , count]) => held - (removed.get(id) ?? 0) > count).map(([id]) => id),
+  );
   // Fold the repair into the database file now, so the log that held the stray entries is gone.
-  if (uncommitted + duplicates > 0) await c.run('CHECKPOINT');
-  return { uncommitted, duplicates };
+  if (uncommitted.total + duplicates > 0) await c.run('CHECKPOINT');
+  return { uncommitted: uncommitted.total, duplicates };
 }
 
 /**
@@ -189,14 +205,10 @@ async function refillNewestBuckets(
  * Removes second copies of points. When a checkpoint wrote the database file but could not
  * remove the log after it (the directory turned read-only), DuckDB replays that log again on
  * the next open: the statistics (written whole) come out right, the appended points twice.
- * A series holding more points than its statistics count keeps the first copy of each number.
- * Returns how many rows were removed.
+ * Each of `doubled` (series holding more points than their statistics count) keeps the first
+ * copy of each number. Returns how many rows were removed.
  */
-export async function dropDuplicatePoints(c: DuckDBConnection, source: string): Promise<number> {
-  const found = await c.runAndReadAll(`
-    SELECT a.series_id, a.held - s.count FROM (SELECT series_id, count(*) AS held FROM ${source} GROUP BY series_id) a
-    JOIN series_stats s ON s.series_id = a.series_id WHERE a.held > s.count`);
-  const doubled = found.getRows().map((r) => Number(r[0]));
+export async function dropDuplicatePoints(c: DuckDBConnection, doubled: number[]): Promise<number> {
   if (doubled.length === 0) return 0;
   let removed = 0;
   await c.run('BEGIN TRANSACTION');
@@ -230,27 +242,27 @@ export async function dropDuplicatePoints(c: DuckDBConnection, source: string): 
  *
  * Point numbers are handed out from the committed statistics, so every committed point has
  * `n < series_stats.count`, and a point at or beyond it (or of a series without statistics) can
- * only come from such a replay. Returns how many were removed.
+ * only come from such a replay. Removes, for each of `stray`, the points at or beyond its
+ * committed count; returns how many were removed, in all and per series.
  */
-export async function dropUncommittedPoints(c: DuckDBConnection): Promise<number> {
-  const found = await c.runAndReadAll(`
-    SELECT p.series_id, coalesce(any_value(s.count), 0) AS committed, count(*) AS extra
-    FROM points p LEFT JOIN series_stats s ON s.series_id = p.series_id
-    WHERE s.count IS NULL OR p.n >= s.count
-    GROUP BY p.series_id`);
-  const stray = found.getRows().map((r) => r.map(Number) as [number, number, number]);
-  if (stray.length === 0) return 0;
+export async function dropUncommittedPoints(
+  c: DuckDBConnection,
+  stray: [seriesId: number, committed: number][],
+): Promise<{ total: number; bySeries: [number, number][] }> {
+  if (stray.length === 0) return { total: 0, bySeries: [] };
+  const bySeries: [number, number][] = [];
   await c.run('BEGIN TRANSACTION');
   try {
     for (const [id, committed] of stray) {
-      await c.run('DELETE FROM points WHERE series_id = ? AND n >= ?', [id, committed]);
+      const result = await c.run('DELETE FROM points WHERE series_id = ? AND n >= ?', [id, committed]);
+      bySeries.push([id, Number(result.rowsChanged)]);
     }
     await c.run('COMMIT');
   } catch (error) {
     await c.run('ROLLBACK').catch(() => {});
     throw error;
   }
-  return stray.reduce((sum, [, , extra]) => sum + extra, 0);
+  return { total: bySeries.reduce((sum, [, n]) => sum + n, 0), bySeries };
 }
 
 /**
