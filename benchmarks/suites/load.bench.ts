@@ -94,7 +94,7 @@ async function concurrentRuns(dir: string, runs: number, rate: number, seconds: 
 }
 
 async function buildLargeStore(dir: string, runs: number, seriesPerRun: number, pointsPerSeries: number) {
-  const store = await Store.open({ dir });
+  let store = await Store.open({ dir });
   let firstRun = '';
   let chartSeries = 0;
   const n = seriesPerRun * pointsPerSeries;
@@ -103,6 +103,12 @@ async function buildLargeStore(dir: string, runs: number, seriesPerRun: number, 
   const time = new Float64Array(n);
   const value = new Float64Array(n);
   for (let r = 0; r < runs; r++) {
+    // Written over time by many processes, not one: a store object keeps every series it wrote to
+    // in memory, and 10M of them would not fit one process's heap.
+    if (r > 0 && r % 500 === 0) {
+      await store.close();
+      store = await Store.open({ dir });
+    }
     const run = await store.createRun({ project: `p${r % 10}`, name: `run-${r}`, params: { lr: 1e-3, r } });
     await store.openRun(run.id);
     for (let s = 0; s < seriesPerRun; s++) {
@@ -121,6 +127,7 @@ async function buildLargeStore(dir: string, runs: number, seriesPerRun: number, 
     if (r === 0) firstRun = run.id;
   }
   // One long series for the chart read.
+  await store.openRun(firstRun);
   const long = 1_000_000;
   const lx = new Float64Array(long);
   const lt = new Float64Array(long);
