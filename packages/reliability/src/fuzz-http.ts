@@ -13,7 +13,7 @@ export interface HttpInput {
   expect?: { series: number; values: number[] };
 }
 
-const ANSWERS = new Set([200, 201, 400, 404, 405, 409, 413, 415, 429]);
+const ANSWERS = new Set([200, 201, 400, 404, 405, 409, 413, 415, 429, 431]);
 const wireValue = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.constantFrom('NaN', 'Infinity', '-Infinity'),

@@ -104,6 +104,31 @@ export async function createServer(options: ServerOptions): Promise<TrainscopeSe
   const app = fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? 32 * 2 ** 20,
+    // Requests Node's parser refuses before any route sees them (a request line and headers over
+    // 16 KiB, bytes that are not HTTP): the same error body as every other refusal, and counted.
+    clientErrorHandler: (error, socket) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const tooLarge = code === 'HPE_HEADER_OVERFLOW';
+      const reason = tooLarge ? 'headers_too_large' : 'malformed_request';
+      rejections.add(reason);
+      const body = JSON.stringify({
+        error: {
+          code: reason,
+          message: tooLarge
+            ? 'The request line and headers exceed 16 KiB; send a long list of series ids in several requests.'
+            : 'The request is not valid HTTP.',
+        },
+      });
+      socket.end(
+        `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+          `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+          `Connection: close\r\n\r\n${body}`,
+      );
+    },
   });
   // Query strings and paths are text, so their numbers are coerced; bodies are JSON and are not
   // (coercion would turn a null time into 0).
