@@ -1,3 +1,5 @@
+import type { ChartData } from '../src/index.js';
+
 /** Reference M4 computed naively from raw points, for checking chart reads. */
 export interface RefBucket {
   k: number;
@@ -51,4 +53,20 @@ export function bruteM4(xs: number[], vs: number[], pixelExp: number, start: num
     }
   });
   return [...map.values()].sort((a, b) => a.k - b.k);
+}
+
+/** A chart read's buckets in the shape `bruteM4` answers, for comparing the two. */
+export function asRef(data: ChartData) {
+  const b = data.buckets;
+  return Array.from({ length: b.length }, (_, i) => ({
+    k: b.bucket[i],
+    count: b.count[i],
+    nanCount: b.nanCount[i],
+    firstX: b.firstX[i],
+    firstV: b.firstV[i],
+    lastX: b.lastX[i],
+    lastV: b.lastV[i],
+    minV: b.minV[i],
+    maxV: b.maxV[i],
+  }));
 }

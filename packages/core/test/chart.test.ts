@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QueryError, type Store, UnknownSeriesError } from '../src/index.js';
-import { bruteM4 } from './brute-m4.js';
+import { asRef, bruteM4 } from './brute-m4.js';
 import { openStore } from './helpers.js';
 
 async function seriesWith(store: Store, xs: number[], vs: number[], chunk = 10_000) {
@@ -19,21 +19,6 @@ async function seriesWith(store: Store, xs: number[], vs: number[], chunk = 10_0
     await store.flush();
   }
   return id;
-}
-
-function asRef(data: Awaited<ReturnType<Store['chart']>>) {
-  const b = data.buckets;
-  return Array.from({ length: b.length }, (_, i) => ({
-    k: b.bucket[i],
-    count: b.count[i],
-    nanCount: b.nanCount[i],
-    firstX: b.firstX[i],
-    firstV: b.firstV[i],
-    lastX: b.lastX[i],
-    lastV: b.lastV[i],
-    minV: b.minV[i],
-    maxV: b.maxV[i],
-  }));
 }
 
 describe('chart reads (M4 on a power-of-two grid)', () => {

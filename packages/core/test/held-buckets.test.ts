@@ -4,7 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { DB_FILE, Store } from '../src/index.js';
 import { repairLevels } from '../src/store/recovery.js';
-import { bruteM4 } from './brute-m4.js';
+import { asRef, bruteM4 } from './brute-m4.js';
 import { readRows as rows, tempDir } from './helpers.js';
 
 // The writer keeps each series' newest bucket of every level in memory until a later bucket
@@ -15,21 +15,6 @@ interface Series {
   id: number;
   xs: number[];
   vs: number[];
-}
-
-function asRef(data: Awaited<ReturnType<Store['chart']>>) {
-  const b = data.buckets;
-  return Array.from({ length: b.length }, (_, i) => ({
-    k: b.bucket[i],
-    count: b.count[i],
-    nanCount: b.nanCount[i],
-    firstX: b.firstX[i],
-    firstV: b.firstV[i],
-    lastX: b.lastX[i],
-    lastV: b.lastV[i],
-    minV: b.minV[i],
-    maxV: b.maxV[i],
-  }));
 }
 
 /** Chart reads at widths that read level 0 up to the coarsest level, each checked against the raw points. */
