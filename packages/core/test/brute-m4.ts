@@ -1,4 +1,4 @@
-import type { ChartData } from '../src/index.js';
+import type { ChartData, M4Columns } from '../src/index.js';
 
 /** Reference M4 computed naively from raw points, for checking chart reads. */
 export interface RefBucket {
@@ -55,9 +55,8 @@ export function bruteM4(xs: number[], vs: number[], pixelExp: number, start: num
   return [...map.values()].sort((a, b) => a.k - b.k);
 }
 
-/** A chart read's buckets in the shape `bruteM4` answers, for comparing the two. */
-export function asRef(data: ChartData) {
-  const b = data.buckets;
+/** M4 columns in the shape `bruteM4` answers, for comparing the two. */
+export function refBuckets(b: M4Columns) {
   return Array.from({ length: b.length }, (_, i) => ({
     k: b.bucket[i],
     count: b.count[i],
@@ -69,4 +68,9 @@ export function asRef(data: ChartData) {
     minV: b.minV[i],
     maxV: b.maxV[i],
   }));
+}
+
+/** A chart read's buckets in the shape `bruteM4` answers. */
+export function asRef(data: ChartData) {
+  return refBuckets(data.buckets);
 }

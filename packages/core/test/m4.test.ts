@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseBaseExponent, M4Builder } from '../src/m4.js';
-import { bruteM4 } from './brute-m4.js';
+import { bruteM4, refBuckets } from './brute-m4.js';
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -25,17 +25,7 @@ describe('M4 buckets', () => {
       builder.addPoint(x, vs[i] as number);
     });
     const cols = builder.columns();
-    const got = Array.from({ length: cols.length }, (_, i) => ({
-      k: cols.bucket[i],
-      count: cols.count[i],
-      nanCount: cols.nanCount[i],
-      firstX: cols.firstX[i],
-      firstV: cols.firstV[i],
-      lastX: cols.lastX[i],
-      lastV: cols.lastV[i],
-      minV: cols.minV[i],
-      maxV: cols.maxV[i],
-    })).sort((a, b) => (a.k as number) - (b.k as number));
+    const got = refBuckets(cols).sort((a, b) => (a.k as number) - (b.k as number));
     expect(got).toEqual(bruteM4(xs, vs, 6, -Infinity, Infinity));
   });
 

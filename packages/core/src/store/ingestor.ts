@@ -32,6 +32,11 @@ function writtenBound(state: SeriesState, baseExp: number): Float64Array {
   return out;
 }
 
+/** A copy of the series' written marks to update, or the bound from its greatest x when untracked. */
+function writtenMarks(state: SeriesState, baseExp: number): Float64Array {
+  return state.written ? Float64Array.from(state.written) : writtenBound(state, baseExp);
+}
+
 /** Ingestor settings. */
 export interface IngestorOptions {
   /** Flush when this many points are pending. @default 1000000 */
@@ -610,7 +615,7 @@ export class Ingestor {
     const { state, next, baseExp } = plan;
     const id = state.series.id;
     const open = state.open;
-    const written = state.written ? Float64Array.from(state.written) : writtenBound(state, baseExp);
+    const written = writtenMarks(state, baseExp);
     const nextOpen = new Float64Array(LEVEL_COUNT * M4_WIDTH);
     for (let l = 0; l < LEVEL_COUNT; l++) {
       const exp = baseExp + LEVEL_STEP * l;
@@ -660,7 +665,7 @@ export class Ingestor {
         this.#active.delete(id);
         continue;
       }
-      const written = state.written ? Float64Array.from(state.written) : writtenBound(state, state.baseExp);
+      const written = writtenMarks(state, state.baseExp);
       const rows = m4OfPacked(state.open);
       for (let l = 0; l < LEVEL_COUNT; l++) {
         if ((rows.count[l] as number) > 0) writes.add(l, id, state.baseExp + LEVEL_STEP * l, rows, l, written);
