@@ -122,6 +122,33 @@ describe('live subscriptions', () => {
     sub.close();
   });
 
+  it('points published while a subscriber reads its history are not lost', async () => {
+    const { store, a } = await setup();
+    ingestRange(store, a, 0, 200);
+    await store.flush();
+    const got: number[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const sub = store.subscribe({
+      series: { [a]: 0 },
+      async onDelta(batch) {
+        for (const d of batch) got.push(...d.value);
+        // Stuck on the history read (points 0-199) while every later flush is published.
+        await gate;
+      },
+    });
+    for (let i = 1; i < 20; i++) {
+      ingestRange(store, a, i * 200, 200);
+      await store.flush();
+    }
+    release();
+    await sub.idle();
+    expect(got).toEqual(Array.from({ length: 4000 }, (_, i) => i));
+    sub.close();
+  });
+
   it('closing a subscription stops delivery', async () => {
     const { store, a } = await setup();
     const sink = collect();

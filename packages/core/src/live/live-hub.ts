@@ -74,6 +74,11 @@ class LiveSubscription implements Subscription {
   /** End (exclusive) of what is buffered per series. */
   readonly #bufferedEnd = new Map<number, number>();
   readonly #behind = new Set<number>();
+  /**
+   * Per series in catch-up, the greatest committed end published while it was: the store read that
+   * takes a series out of catch-up must reach it, or points published during the read would be lost.
+   */
+  readonly #seenWhileBehind = new Map<number, number>();
   #pendingRuns: string[] = [];
   #running = false;
   #closed = false;
@@ -120,7 +125,12 @@ class LiveSubscription implements Subscription {
     if (!this.#cursor.has(id)) this.#cursor.set(id, this.#everything ? delta.from : 0);
     const end = this.#bufferedEnd.get(id) ?? (this.#cursor.get(id) as number);
     const deltaEnd = delta.from + delta.value.length;
-    if (this.#behind.has(id) || deltaEnd <= end) {
+    if (this.#behind.has(id)) {
+      if (deltaEnd > (this.#seenWhileBehind.get(id) ?? 0)) this.#seenWhileBehind.set(id, deltaEnd);
+      this.#kick();
+      return;
+    }
+    if (deltaEnd <= end) {
       this.#kick();
       return;
     }
@@ -129,6 +139,7 @@ class LiveSubscription implements Subscription {
       // store later, from the cursor. Nothing is lost; it arrives coalesced.
       this.#dropSeries(id);
       this.#behind.add(id);
+      this.#seenWhileBehind.set(id, deltaEnd);
       this.#kick();
       return;
     }
@@ -209,14 +220,27 @@ class LiveSubscription implements Subscription {
         const seriesId = id as number;
         const cursor = this.#cursor.get(seriesId) as number;
         this.#dropSeries(seriesId);
+        const seenBefore = this.#seenWhileBehind.get(seriesId) ?? 0;
         const delta = await this.#hub.readSince(seriesId, cursor, CATCH_UP_PAGE);
         if (this.#closed) return;
+        let reached = cursor;
         if (delta && delta.value.length > 0) {
+          reached = delta.from + delta.value.length;
+          // The cursor moves before the callback runs: deltas offered meanwhile are measured
+          // against what this call delivers.
+          this.#cursor.set(seriesId, reached);
           await this.#options.onDelta([delta]);
-          this.#cursor.set(seriesId, delta.from + delta.value.length);
-          if (delta.value.length < CATCH_UP_PAGE) this.#behind.delete(seriesId);
-        } else {
+        }
+        // Caught up when the read came back short and reached everything published (deltas are
+        // published after their commit, so a read started after one was seen returns it). An empty
+        // read started after the last one seen ends catch-up anyway: the series is gone (a deleted
+        // run), and waiting on it would spin.
+        const got = reached - cursor;
+        const seen = this.#seenWhileBehind.get(seriesId) ?? 0;
+        const done = got < CATCH_UP_PAGE && (reached >= seen || (got === 0 && seen === seenBefore));
+        if (done) {
           this.#behind.delete(seriesId);
+          this.#seenWhileBehind.delete(seriesId);
         }
         continue;
       }
@@ -227,8 +251,8 @@ class LiveSubscription implements Subscription {
         this.#buffer = [];
         this.#buffered = 0;
         this.#bufferedEnd.clear();
-        await this.#options.onDelta(batch);
         for (const d of batch) this.#cursor.set(d.seriesId, d.from + d.value.length);
+        await this.#options.onDelta(batch);
         continue;
       }
       return;
