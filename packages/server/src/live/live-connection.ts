@@ -142,7 +142,12 @@ export class LiveConnection implements LiveFollower {
     let retry = false;
     try {
       const runs = await this.#fanout.reader.page(id, feed.runId, cursor);
-      if (this.#closed || this.#cursors.get(id) !== cursor) return;
+      if (this.#closed) return;
+      if (this.#cursors.get(id) !== cursor) {
+        // Subscribed again meanwhile, from another cursor: send from that one.
+        queueMicrotask(() => this.pump(id));
+        return;
+      }
       let at = cursor;
       for (const run of runs) {
         if (run.end <= at) continue;

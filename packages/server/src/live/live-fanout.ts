@@ -50,6 +50,12 @@ export class LiveFanout {
   readonly sendLag = new LagHistogram();
   readonly #feeds = new Map<number, SeriesFeed>();
   readonly #creating = new Map<number, Promise<SeriesFeed>>();
+  /**
+   * Deltas published while a feed's committed count is read: the count may come from before
+   * their commit, and a feed starting there must still get them (or its followers would wait for
+   * the next point to learn of the gap).
+   */
+  readonly #early = new Map<number, SeriesDelta[]>();
   readonly #runFollowers = new Map<string, Set<LiveFollower>>();
   readonly #dirty = new Set<SeriesFeed>();
   /** Followers to pump per series, in order; left over from a tick that ran out of time. */
@@ -149,12 +155,22 @@ export class LiveFanout {
   }
 
   async #create(seriesId: number, runId: string): Promise<SeriesFeed> {
-    const [summary] = await this.#store.summaries([seriesId]);
+    const early: SeriesDelta[] = [];
+    this.#early.set(seriesId, early);
+    let count: number;
+    try {
+      const [summary] = await this.#store.summaries([seriesId]);
+      count = summary?.count ?? 0;
+    } finally {
+      this.#early.delete(seriesId);
+    }
     // Created meanwhile by a published delta of a followed run.
     const existing = this.#feeds.get(seriesId);
     if (existing) return existing;
-    const feed = new SeriesFeed(seriesId, runId, summary?.count ?? 0, this.counters);
+    const feed = new SeriesFeed(seriesId, runId, count, this.counters);
     this.#feeds.set(seriesId, feed);
+    // Those the count already covers are skipped by `append`.
+    if (early.length > 0) this.#onDeltas(early);
     return feed;
   }
 
@@ -172,7 +188,10 @@ export class LiveFanout {
       let feed = this.#feeds.get(d.seriesId);
       if (!feed) {
         const watchers = this.#runFollowers.get(d.runId);
-        if (!watchers || watchers.size === 0) continue;
+        if (!watchers || watchers.size === 0) {
+          this.#early.get(d.seriesId)?.push(d);
+          continue;
+        }
         // A series of a followed run that nobody follows yet (new, most likely): from here on it
         // is in the feed; its followers read anything before `d.from` from the store.
         feed = new SeriesFeed(d.seriesId, d.runId, d.from, this.counters);
