@@ -161,6 +161,8 @@ export interface ApiChartMeta {
   pixel_exp: number;
   source: 'raw' | number;
   last: { x: number; time: number; value: WireNumber } | null;
+  /** Points of the series committed when the read was made: the cursor a live subscription goes on from. */
+  points: number;
 }
 
 /** M4 buckets, columnar (one entry per pixel column holding points). */

@@ -84,6 +84,46 @@ describe('chart reads (M4 on a power-of-two grid)', () => {
     expect(later.length).toBeGreaterThan(before.length);
   });
 
+  it('says how many points a read reflects: the cursor live points go on from, with none missed', async () => {
+    const store = await openStore();
+    const xs = Array.from({ length: 100 }, (_, i) => i);
+    const id = await seriesWith(store, xs, xs);
+    const ingest = (from: number, n: number) =>
+      store.ingestor.ingest({
+        length: n,
+        series: new Uint32Array(n).fill(id),
+        x: Float64Array.from({ length: n }, (_, i) => from + i),
+        time: new Float64Array(n).fill(1.8e12),
+        value: Float64Array.from({ length: n }, (_, i) => from + i),
+      });
+    const drawn = (c: { buckets: { count: Float64Array; length: number } }) =>
+      c.buckets.count.subarray(0, c.buckets.length).reduce((a, b) => a + b, 0);
+    const whole = { seriesId: id, width: 300, start: 0, end: 1e6 };
+    expect((await store.chart(whole)).points).toBe(100);
+    ingest(100, 50); // acknowledged, not committed: not in the read, not counted
+    const pending = await store.chart(whole);
+    expect([pending.points, drawn(pending)]).toEqual([100, 100]);
+    await store.flush();
+    expect((await store.chart(whole)).points).toBe(150);
+    // Reads racing commits: a read never counts a point it does not hold (a live cursor there
+    // would skip it), and without a commit landing during it, it holds exactly what it counts.
+    let stop = false;
+    const writer = (async () => {
+      for (let at = 150; !stop; at += 20) {
+        ingest(at, 20);
+        await store.flush();
+      }
+    })();
+    for (let i = 0; i < 30; i++) {
+      const c = await store.chart(whole);
+      expect(drawn(c)).toBeGreaterThanOrEqual(c.points);
+    }
+    stop = true;
+    await writer;
+    const still = await store.chart(whole);
+    expect(drawn(still)).toBe(still.points);
+  });
+
   it('merges out-of-order points into the right buckets', async () => {
     const store = await openStore();
     const xs = Array.from({ length: 20_000 }, (_, i) => (i * 7919) % 20_000);

@@ -108,6 +108,7 @@ export function chartMetaToWire(c: ChartData): ApiChartMeta {
     pixel_exp: c.pixelExp,
     source: c.source,
     last: c.last === null ? null : { x: c.last.x, time: c.last.time, value: encodeNumber(c.last.value) },
+    points: c.points,
   };
 }
 

@@ -15,6 +15,8 @@ export interface ChartRead extends M4Chart {
   start: number;
   end: number;
   last: { x: number; time: number; value: number } | null;
+  /** Points of the series the read reflects, where the source knows it: the cursor live points go on from. */
+  points?: number;
 }
 
 /** New points of one series from point number `from`, columnar. */

@@ -139,6 +139,7 @@ export class MemorySource implements DataSource {
         n === 0
           ? null
           : { x: held.x[n - 1] as number, time: held.time[n - 1] as number, value: held.value[n - 1] as number },
+      points: n,
     };
   }
 

@@ -68,7 +68,8 @@ interface ChartBatch {
 
 interface Listener {
   handlers: LiveHandlers;
-  series: Set<number>;
+  /** Next point number this listener wants, per series it follows (or was sent, via `runs`). */
+  cursor: Map<number, number>;
   runs: Set<string>;
 }
 
@@ -84,7 +85,10 @@ export class ServerSource implements DataSource {
   #socket: WebSocket | null = null;
   #open = false;
   readonly #listeners = new Set<Listener>();
-  /** Points held per live series (the cursor a reconnect resumes from). */
+  /**
+   * Per live series, the point number the socket is at: where the server was last asked to send
+   * from, moved on by what arrived. A listener that wants earlier points rewinds it.
+   */
   readonly #cursor = new Map<number, number>();
   readonly #runs = new Set<string>();
   #closed = false;
@@ -271,6 +275,7 @@ export class ServerSource implements DataSource {
           meta.last === null
             ? null
             : { x: meta.last.x, time: meta.last.time, value: decodeWireNumber(meta.last.value) },
+        ...(typeof meta.points === 'number' ? { points: meta.points } : {}),
         buckets: {
           length: at - from,
           bucket: rows('bucket'),
@@ -295,14 +300,18 @@ export class ServerSource implements DataSource {
   }
 
   subscribe(request: { series?: Record<number, number>; runs?: string[] }, handlers: LiveHandlers): LiveHandle {
-    const listener: Listener = { handlers, series: new Set(), runs: new Set(request.runs ?? []) };
+    const listener: Listener = { handlers, cursor: new Map(), runs: new Set(request.runs ?? []) };
     this.#listeners.add(listener);
     const add = (series: Record<number, number>) => {
       const fresh: Record<number, number> = {};
       for (const [id, cursor] of Object.entries(series)) {
         const seriesId = Number(id);
-        listener.series.add(seriesId);
-        if (!this.#cursor.has(seriesId)) {
+        listener.cursor.set(seriesId, cursor);
+        // Another listener may have moved the socket past this one's cursor (points that arrived
+        // after this listener read its history): the server is asked to send from here again, and
+        // each listener is handed only what it has not had.
+        const at = this.#cursor.get(seriesId);
+        if (at === undefined || cursor < at) {
           this.#cursor.set(seriesId, cursor);
           fresh[seriesId] = cursor;
         }
@@ -351,9 +360,13 @@ export class ServerSource implements DataSource {
     this.#socket = socket;
     socket.onopen = () => {
       this.#open = true;
-      socket.send(
-        JSON.stringify({ type: 'subscribe', series: Object.fromEntries(this.#cursor), runs: [...this.#runs] }),
-      );
+      // Resume every series from the earliest point a listener still wants.
+      const series = new Map(this.#cursor);
+      for (const l of this.#listeners) {
+        for (const [id, cursor] of l.cursor) series.set(id, Math.min(series.get(id) ?? cursor, cursor));
+      }
+      for (const [id, cursor] of series) this.#cursor.set(id, cursor);
+      socket.send(JSON.stringify({ type: 'subscribe', series: Object.fromEntries(series), runs: [...this.#runs] }));
     };
     socket.onmessage = (event) => {
       if (typeof event.data === 'string') this.#receive(event.data);
@@ -382,26 +395,47 @@ export class ServerSource implements DataSource {
       return;
     }
     if (message.type !== 'delta') return;
-    const points: LivePoints[] = [];
+    const mine = new Map<Listener, LivePoints[]>();
     for (const d of message.deltas) {
-      const held = this.#cursor.get(d.series) ?? 0;
       const end = d.from + d.value.length;
-      if (end <= held) continue;
-      const skip = Math.max(0, held - d.from);
-      points.push({
-        seriesId: d.series,
-        runId: d.run,
-        from: d.from + skip,
-        x: Float64Array.from(d.x.slice(skip)),
-        time: Float64Array.from(d.time.slice(skip)),
-        value: decodeWireColumn(d.value.slice(skip)),
-      });
-      this.#cursor.set(d.series, end);
+      if (end > (this.#cursor.get(d.series) ?? 0)) this.#cursor.set(d.series, end);
+      let decoded: LivePoints | null = null;
+      for (const l of this.#listeners) {
+        let held = l.cursor.get(d.series);
+        if (held === undefined) {
+          if (!l.runs.has(d.run)) continue;
+          held = d.from; // a series of a followed run: from its first point sent
+        }
+        if (end <= held) continue;
+        decoded ??= {
+          seriesId: d.series,
+          runId: d.run,
+          from: d.from,
+          x: Float64Array.from(d.x),
+          time: Float64Array.from(d.time),
+          value: decodeWireColumn(d.value),
+        };
+        const skip = Math.max(0, held - d.from);
+        l.cursor.set(d.series, end);
+        let list = mine.get(l);
+        if (!list) {
+          list = [];
+          mine.set(l, list);
+        }
+        list.push(skip === 0 ? decoded : slicePoints(decoded, skip));
+      }
     }
-    if (points.length === 0) return;
-    for (const l of this.#listeners) {
-      const mine = points.filter((p) => l.series.has(p.seriesId) || l.runs.has(p.runId));
-      if (mine.length > 0) l.handlers.onDelta(mine);
-    }
+    for (const [l, points] of mine) l.handlers.onDelta(points);
   }
+}
+
+function slicePoints(p: LivePoints, skip: number): LivePoints {
+  return {
+    seriesId: p.seriesId,
+    runId: p.runId,
+    from: p.from + skip,
+    x: p.x.subarray(skip),
+    time: p.time.subarray(skip),
+    value: p.value.subarray(skip),
+  };
 }

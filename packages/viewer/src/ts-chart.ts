@@ -583,8 +583,12 @@ export class TsChart extends LitElement {
       this.#view = null;
       this.#redraw(true);
       if (!this.noLive) {
+        // The count a read reflects is exact; the one read before it may miss a point landing
+        // in between (which then arrives twice).
         const cursors: Record<number, number> = {};
-        for (const s of infos) cursors[s.id] = counts.get(s.id) ?? 0;
+        infos.forEach((s, i) => {
+          cursors[s.id] = reads[i]?.points ?? counts.get(s.id) ?? 0;
+        });
         this.#live = source.subscribe({ series: cursors }, { onDelta: (points) => this.#onLive(points) });
       }
     } catch (error) {

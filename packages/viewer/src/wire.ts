@@ -25,6 +25,7 @@ export function chartFromWire(c: ApiChart): ChartRead {
     end: c.end,
     pixelExp: c.pixel_exp,
     last: c.last === null ? null : { x: c.last.x, time: c.last.time, value: decodeWireNumber(c.last.value) },
+    ...(typeof c.points === 'number' ? { points: c.points } : {}),
     buckets: {
       length: b.bucket.length,
       bucket: Float64Array.from(b.bucket),

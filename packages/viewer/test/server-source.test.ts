@@ -2,6 +2,7 @@ import type { ApiChart } from '@trainscope/client';
 import { describe, expect, inject, it } from 'vitest';
 import { ServerError, ServerSource } from '../src/index.js';
 import { chartFromWire } from '../src/wire.js';
+import { until } from './helpers.js';
 
 const server = inject('server');
 const seeded = inject('seeded');
@@ -113,5 +114,50 @@ describe('ServerSource', () => {
     expect(alone).toBeInstanceOf(ServerError);
     expect([(alone as ServerError).status, (alone as ServerError).code]).toEqual([404, 'unknown_series']);
     expect((alone as ServerError).url).toContain('/series/999998/chart');
+  });
+
+  it('hands a listener that joins a shared live series later the points it lacks, once each', async () => {
+    const call = async (method: string, path: string, body: unknown) => {
+      const response = await fetch(`${server}/api/v1${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.ok, await response.clone().text()).toBe(true);
+      return response.json();
+    };
+    const run = (await call('POST', '/runs', { project: 'shared-socket', name: 'late-listener' })) as { id: string };
+    const { series } = (await call('POST', `/runs/${run.id}/series`, { series: [{ name: 'loss' }] })) as {
+      series: { id: number }[];
+    };
+    const id = series[0]!.id;
+    const ingest = (from: number, n: number) =>
+      call('POST', '/ingest/points', {
+        series: Array.from({ length: n }, () => id),
+        x: Array.from({ length: n }, (_, i) => from + i),
+        value: Array.from({ length: n }, (_, i) => from + i),
+      });
+    await ingest(0, 3);
+    const source = new ServerSource({ url: server });
+    const got = { early: [] as number[], late: [] as number[] };
+    const early = source.subscribe(
+      { series: { [id]: 3 } },
+      { onDelta: (p) => got.early.push(...p.flatMap((d) => [...d.value])) },
+    );
+    await ingest(3, 2);
+    await until(() => got.early.length === 2, 'first listener');
+    // A second chart of the series that read its history (3 points) before 3 and 4 arrived: the
+    // socket is past its cursor, and it must still get them.
+    const late = source.subscribe(
+      { series: { [id]: 3 } },
+      { onDelta: (p) => got.late.push(...p.flatMap((d) => [...d.value])) },
+    );
+    await until(() => got.late.length === 2, 'second listener');
+    await ingest(5, 1);
+    await until(() => got.early.length === 3 && got.late.length === 3, 'next point');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(got).toEqual({ early: [3, 4, 5], late: [3, 4, 5] });
+    early.close();
+    late.close();
   });
 });

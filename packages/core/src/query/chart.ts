@@ -42,10 +42,17 @@ export interface ChartData {
   buckets: M4Columns;
   /** The series' last point, always included so a live chart ends where the data ends. */
   last: { x: number; time: number; value: number } | null;
+  /**
+   * Points of the series committed when the read was made: what it reflects, so a live
+   * subscription from this cursor adds every later point once (none missed, none twice).
+   */
+  points: number;
 }
 
 /** What the chart reader needs to know about a series. */
 export interface ChartSeriesInfo {
+  /** Points committed (see `ChartData.points`). */
+  count: number;
   baseExp: number | null;
   last: { x: number; time: number; value: number } | null;
   /**
@@ -114,6 +121,7 @@ export async function chartRead(
       true,
     ),
     last: info.last,
+    points: info.count,
   });
   if (start === undefined || end === undefined) {
     const extent = await axisExtent(connection, query.seriesId, axis, info.baseExp, info.held?.().open ?? null);
@@ -180,6 +188,7 @@ export async function chartRead(
     source: level === null ? 'raw' : level,
     buckets,
     last: info.last,
+    points: info.count,
   };
 }
 

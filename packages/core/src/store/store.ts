@@ -611,8 +611,15 @@ export class Store {
 
   /** M4 chart read of one series for a pixel width and range. */
   async chart(query: ChartQuery): Promise<ChartData> {
-    const info = await this.#chartInfo(query.seriesId);
-    return this.#withReader((c) => chartRead(c, query, info));
+    // A commit landing during the read leaves it unclear which points it saw (and so where a live
+    // cursor goes on from): read again, a few times at most, then answer with the count from
+    // before (a point may then arrive twice live; none is missed).
+    for (let attempt = 0; ; attempt++) {
+      const info = await this.#chartInfo(query.seriesId);
+      const data = await this.#withReader((c) => chartRead(c, query, info));
+      const state = this.#states.get(query.seriesId);
+      if (state === undefined || state.count === info.count || attempt === 2) return data;
+    }
   }
 
   // ---- live ---------------------------------------------------------------------------------
@@ -922,6 +929,7 @@ export class Store {
       state = this.#stateFromRow(row, false);
     }
     return {
+      count: state.count,
       baseExp: state.baseExp,
       last: state.count > 0 ? { x: state.lastX, time: state.lastT, value: state.lastV } : null,
       // Only the writer's own state holds buckets; one loaded just for this read holds none.
