@@ -18,6 +18,8 @@ export interface CrashCycleOptions {
   afterCommit?: boolean;
   /** Points acknowledged longer than this before the kill must be stored, ms. @default 1000 */
   windowMs?: number;
+  /** Passed to `checkIntegrity` as `fromN` (0: the whole check). @default 0 */
+  checkFromN?: number;
 }
 
 /** What one kill -9 and restart showed. */
@@ -106,7 +108,7 @@ export async function crashCycle(dir: string, options: CrashCycleOptions): Promi
   const recoveryMs = performance.now() - openStart;
   await store.close();
 
-  const report = await checkIntegrity(dir, { valueIsN: true });
+  const report = await checkIntegrity(dir, { valueIsN: true, fromN: options.checkFromN ?? 0 });
   const counts = [...report.counts.values()];
   const stored = counts.length === 0 ? 0 : Math.min(...counts);
   if (counts.length > 0 && Math.max(...counts) !== stored) {
