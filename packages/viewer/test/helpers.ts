@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { TsChart } from '../src/index.js';
 
 /** Adds a chart of a fixed size to the page. */
@@ -66,4 +67,15 @@ export function toCanvas(chart: TsChart, x: number, y: number, scale = 'y:'): [n
   const u = chart.plot;
   if (!u) throw new Error('chart has no plot');
   return [u.valToPos(x, 'x', true), u.valToPos(y, scale, true)];
+}
+
+/** Calls the test server's API with a JSON body; fails the test on an error answer. */
+export async function apiCall(server: string, method: string, path: string, body: unknown): Promise<unknown> {
+  const response = await fetch(`${server}/api/v1${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.ok, await response.clone().text()).toBe(true);
+  return response.json();
 }

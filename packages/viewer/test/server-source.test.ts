@@ -2,7 +2,7 @@ import type { ApiChart } from '@trainscope/client';
 import { describe, expect, inject, it } from 'vitest';
 import { ServerError, ServerSource } from '../src/index.js';
 import { chartFromWire } from '../src/wire.js';
-import { until } from './helpers.js';
+import { apiCall, until } from './helpers.js';
 
 const server = inject('server');
 const seeded = inject('seeded');
@@ -117,15 +117,7 @@ describe('ServerSource', () => {
   });
 
   it('hands a listener that joins a shared live series later the points it lacks, once each', async () => {
-    const call = async (method: string, path: string, body: unknown) => {
-      const response = await fetch(`${server}/api/v1${path}`, {
-        method,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      expect(response.ok, await response.clone().text()).toBe(true);
-      return response.json();
-    };
+    const call = (method: string, path: string, body: unknown) => apiCall(server, method, path, body);
     const run = (await call('POST', '/runs', { project: 'shared-socket', name: 'late-listener' })) as { id: string };
     const { series } = (await call('POST', `/runs/${run.id}/series`, { series: [{ name: 'loss' }] })) as {
       series: { id: number }[];

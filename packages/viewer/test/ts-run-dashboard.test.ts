@@ -2,7 +2,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { page } from 'vitest/browser';
 import '../src/index.js';
 import type { TsChart, TsRunDashboard } from '../src/index.js';
-import { until } from './helpers.js';
+import { apiCall, until } from './helpers.js';
 
 const server = inject('server');
 const seeded = inject('seeded');
@@ -85,15 +85,7 @@ describe('<ts-run-dashboard> against a real server', () => {
   });
 
   it('follows a running run: new points in its charts, new metrics, log lines, and its end', async () => {
-    const call = async (method: string, path: string, body: unknown) => {
-      const response = await fetch(`${server}/api/v1${path}`, {
-        method,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      expect(response.ok, await response.clone().text()).toBe(true);
-      return response.json();
-    };
+    const call = (method: string, path: string, body: unknown) => apiCall(server, method, path, body);
     const run = (await call('POST', '/runs', { project: 'live-dashboard', name: 'live-run' })) as { id: string };
     const define = async (name: string) =>
       ((await call('POST', `/runs/${run.id}/series`, { series: [{ name }] })) as { series: { id: number }[] })
