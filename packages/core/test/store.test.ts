@@ -259,6 +259,49 @@ describe('series and points', () => {
     await store.close();
   });
 
+  it("summarizes named series across runs in one call: a run list's summary columns", async () => {
+    const dir = tempDir();
+    const first = await Store.open({ dir });
+    const runs = [await first.createRun(), await first.createRun(), await first.createRun()];
+    const ids: number[] = [];
+    for (const [i, run] of runs.entries()) {
+      await first.openRun(run.id);
+      const loss = first.defineSeries(run.id, { name: 'loss' }).id;
+      // Two series of one name (labels differ): the first defined answers.
+      const util = first.defineSeries(run.id, { name: "it's util", labels: { gpu: '0' } }).id;
+      const util1 = first.defineSeries(run.id, { name: "it's util", labels: { gpu: '1' } }).id;
+      first.ingestor.ingest(batchOf([loss, loss, util, util1], [0, 1, 0, 0], [1 + i, 0.5 + i, 10, 99]));
+      ids.push(loss);
+    }
+    await first.close();
+    const store = await openStore({ dir, flushIntervalMs: 60_000 });
+    // A run this process writes to, with a series defined and not yet flushed.
+    await store.openRun(runs[2]!.id);
+    const fresh = store.defineSeries(runs[2]!.id, { name: 'fresh' }).id;
+    const got = await store.runSummaries(
+      [runs[0]!.id, runs[1]!.id, runs[2]!.id, 'no-such-run'],
+      ['loss', "it's util", 'fresh', 'absent'],
+    );
+    expect([...got.keys()].sort()).toEqual(runs.map((r) => r.id).sort());
+    expect(got.get(runs[1]!.id)?.get('loss')).toMatchObject({
+      seriesId: ids[1],
+      count: 2,
+      last: 1.5,
+      min: 1.5,
+      max: 2,
+    });
+    expect(got.get(runs[0]!.id)?.get("it's util")).toMatchObject({ count: 1, last: 10 });
+    expect(got.get(runs[2]!.id)?.get('fresh')).toMatchObject({ seriesId: fresh, count: 0, last: null });
+    expect(got.get(runs[0]!.id)?.has('absent')).toBe(false);
+    // The same answers as one summaries call per series.
+    const [one] = await store.summaries([ids[2] as number]);
+    expect(got.get(runs[2]!.id)?.get('loss')).toEqual(one);
+    // Names a SQL text cannot hold are still answered.
+    expect((await store.runSummaries([runs[0]!.id], ['a\u0000b', 'loss'])).get(runs[0]!.id)?.get('loss')?.count).toBe(
+      2,
+    );
+  });
+
   it('resolves flush only once everything ingested before the call is committed', async () => {
     const store = await openStore({ flushIntervalMs: 1 });
     const run = await store.createRun();

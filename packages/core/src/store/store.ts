@@ -559,6 +559,97 @@ export class Store {
     return out.sort((a, b) => (order.get(a.seriesId) ?? 0) - (order.get(b.seriesId) ?? 0));
   }
 
+  /**
+   * Summaries of the series with the given names in each of the given runs (a run list's summary
+   * columns), in one query: per run, name to the summary of the first series (lowest id) of that
+   * name. Runs without such a series are absent; unknown runs are left out.
+   */
+  async runSummaries(
+    runIds: readonly string[],
+    names: readonly string[],
+  ): Promise<Map<string, Map<string, SeriesSummary>>> {
+    const out = new Map<string, Map<string, SeriesSummary>>();
+    if (runIds.length === 0 || names.length === 0) return out;
+    const wanted = new Set(names);
+    const inRuns = new Set(runIds);
+    // As in listSeries: series not yet written are taken before the query.
+    const unwritten = [...this.#writingSeries, ...this.#pendingSeries].filter(
+      (s) => inRuns.has(s.runId) && wanted.has(s.name),
+    );
+    const found: { id: number; runId: string; name: string; summary: () => SeriesSummary }[] = [];
+    const literal = (v: string) => `'${v.replaceAll("'", "''")}'`;
+    if ([...inRuns, ...wanted].some((v) => v.includes('\u0000'))) {
+      // A NUL cannot go in SQL text: one parameterized query per run instead.
+      for (const runId of inRuns) {
+        const rows = await this.#query(`${SERIES_WITH_STATS} WHERE s.run_id = ? ORDER BY s.id`, [runId]);
+        for (const row of rows) {
+          if (wanted.has(String(row['name']))) found.push(this.#summaryRow(row));
+        }
+      }
+    } else {
+      // Literal lists: DuckDB prunes the scan by them (by parameters it checks row by row).
+      const rows = await this.#query(
+        `${SERIES_WITH_STATS} WHERE s.run_id IN (${[...inRuns].map(literal).join(', ')})
+         AND s.name IN (${[...wanted].map(literal).join(', ')}) ORDER BY s.id`,
+      );
+      for (const row of rows) found.push(this.#summaryRow(row));
+    }
+    for (const series of unwritten) {
+      found.push({
+        id: series.id,
+        runId: series.runId,
+        name: series.name,
+        summary: () => this.#summaryOfId(series.id),
+      });
+    }
+    found.sort((a, b) => a.id - b.id);
+    for (const f of found) {
+      let byName = out.get(f.runId);
+      if (!byName) {
+        byName = new Map();
+        out.set(f.runId, byName);
+      }
+      if (!byName.has(f.name)) byName.set(f.name, f.summary());
+    }
+    return out;
+  }
+
+  /** A series row with its statistics, summarized from the writer's state where it holds one. */
+  #summaryRow(row: Record<string, DuckDBValue>): {
+    id: number;
+    runId: string;
+    name: string;
+    summary: () => SeriesSummary;
+  } {
+    const id = Number(row['id']);
+    return {
+      id,
+      runId: String(row['run_id']),
+      name: String(row['name']),
+      summary: () => {
+        const state = this.#states.get(id);
+        return summaryOf(state ?? this.#stateFromRow(row, false));
+      },
+    };
+  }
+
+  #summaryOfId(id: number): SeriesSummary {
+    const state = this.#states.get(id);
+    if (state) return summaryOf(state);
+    return {
+      seriesId: id,
+      count: 0,
+      nonFinite: 0,
+      last: null,
+      lastX: null,
+      lastTime: null,
+      min: null,
+      max: null,
+      mean: null,
+      std: null,
+    };
+  }
+
   // ---- logs ---------------------------------------------------------------------------------
 
   /** Appends log lines to a run (written with the next flush). The run must be open. */

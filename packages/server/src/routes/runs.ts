@@ -40,19 +40,21 @@ export function runRoutes({ app, store }: RouteContext): void {
     async (request) => {
       const { summaries, ...filter } = request.query;
       const runs = await store.listRuns(filter);
-      const wanted = summaries ? new Set(summaries.split(',').filter(Boolean)) : null;
+      const wanted = summaries ? [...new Set(summaries.split(',').filter(Boolean))] : null;
+      // One query for every run of the page (a run table of 1,000 runs x 1,000 series asked for
+      // each run's series one by one took a minute).
+      const byRun = wanted
+        ? await store.runSummaries(
+            runs.map((r) => r.id),
+            wanted,
+          )
+        : null;
       const out: ApiRun[] = [];
       for (const run of runs) {
         const wire = runToWire(run);
-        if (wanted) {
-          const series = (await store.listSeries(run.id)).filter((s) => wanted.has(s.name));
-          const stats = await store.summaries(series.map((s) => s.id));
-          const nameOf = new Map(series.map((s) => [s.id, s.name]));
+        if (byRun) {
           wire.summaries = {};
-          for (const s of stats) {
-            const name = nameOf.get(s.seriesId) as string;
-            wire.summaries[name] ??= summaryToWire(s);
-          }
+          for (const [name, s] of byRun.get(run.id) ?? []) wire.summaries[name] = summaryToWire(s);
         }
         out.push(wire);
       }
