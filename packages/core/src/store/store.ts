@@ -599,7 +599,7 @@ export class Store {
         id: series.id,
         runId: series.runId,
         name: series.name,
-        summary: () => this.#summaryOfId(series.id),
+        summary: () => summaryOf(this.#states.get(series.id) ?? emptySeriesState(series)),
       });
     }
     found.sort((a, b) => a.id - b.id);
@@ -630,23 +630,6 @@ export class Store {
         const state = this.#states.get(id);
         return summaryOf(state ?? this.#stateFromRow(row, false));
       },
-    };
-  }
-
-  #summaryOfId(id: number): SeriesSummary {
-    const state = this.#states.get(id);
-    if (state) return summaryOf(state);
-    return {
-      seriesId: id,
-      count: 0,
-      nonFinite: 0,
-      last: null,
-      lastX: null,
-      lastTime: null,
-      min: null,
-      max: null,
-      mean: null,
-      std: null,
     };
   }
 
