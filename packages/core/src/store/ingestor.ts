@@ -92,6 +92,14 @@ export interface IngestorHost {
 const POINT_TYPES = [UINTEGER, BIGINT, DOUBLE, DOUBLE, DOUBLE, BOOLEAN];
 const STATS_TYPES = [UINTEGER, BIGINT, BIGINT, BIGINT, ...Array.from({ length: 7 }, () => DOUBLE), SMALLINT];
 
+const EMPTY_BATCH: PointBatch = {
+  length: 0,
+  series: new Uint32Array(0),
+  x: new Float64Array(0),
+  time: new Float64Array(0),
+  value: new Float64Array(0),
+};
+
 /** Pending points, columnar and growable. */
 class PendingPoints {
   series = new Uint32Array(1 << 16);
@@ -141,6 +149,11 @@ class PendingPoints {
     const dropped = this.length - w;
     this.length = w;
     return dropped;
+  }
+
+  /** Empties it, keeping its capacity for the next points. */
+  clear(): void {
+    this.length = 0;
   }
 
   asBatch(): PointBatch {
@@ -195,6 +208,16 @@ export class Ingestor {
   readonly #flushIntervalMs: number;
   readonly #maxPending: number;
   #pending = new PendingPoints();
+  /** The buffer the last flush took, emptied, to take the next points (no regrowing per flush). */
+  #spare: PendingPoints | null = null;
+  /** Per-flush working arrays, grown as needed and reused (a flush's plan and write-out). */
+  #scratch = {
+    xs: new Float64Array(0),
+    ns: new BigInt64Array(0),
+    xa: new Uint8Array(0),
+    slotOf: new Int32Array(0),
+    all: new Int32Array(0),
+  };
   #flushing: Promise<void> = Promise.resolve();
   /** Pairs (time acknowledged, points accepted after it), oldest first from `#ackHead`. */
   readonly #acks: number[] = [];
@@ -420,7 +443,7 @@ export class Ingestor {
 
   async #flushOnce(): Promise<void> {
     let taken: PendingPoints | null = null;
-    let batch: PointBatch = new PendingPoints().asBatch();
+    let batch: PointBatch = EMPTY_BATCH;
     let xs = new Float64Array(0);
     let xa = new Uint8Array(0);
     let plans = new Map<number, SeriesPlan>();
@@ -430,12 +453,15 @@ export class Ingestor {
         // Taken and numbered only once the writer is ours: a reopen after a failed write (also
         // exclusive) reconciles the pending points with the database first, and must see them all.
         taken = this.#pending;
-        this.#pending = new PendingPoints();
+        this.#pending = this.#spare ?? new PendingPoints();
+        this.#spare = null;
         this.#hasSideRows = false;
         batch = taken.asBatch();
-        xs = new Float64Array(batch.length);
-        const ns = new BigInt64Array(batch.length);
-        xa = new Uint8Array(batch.length);
+        const scratch = this.#growScratch(batch.length);
+        xs = scratch.xs.subarray(0, batch.length);
+        const ns = scratch.ns.subarray(0, batch.length);
+        xa = scratch.xa.subarray(0, batch.length);
+        xa.fill(0);
         this.#inFlight = batch.length;
         this.#inFlightSince = performance.now();
         const writes = new LevelWrites();
@@ -491,6 +517,26 @@ export class Ingestor {
     this.#oldestUncommittedAck(); // drops what this commit covered
     if (runs.size > 0) this.#host.touched(runs);
     if (this.#host.wantsDeltas()) this.#host.committed(this.#deltas(plans, batch, xs, xa));
+    if (taken !== null) {
+      (taken as PendingPoints).clear();
+      this.#spare = taken;
+    }
+  }
+
+  /** The per-flush working arrays, each at least `n` long. */
+  #growScratch(n: number) {
+    const s = this.#scratch;
+    if (s.xs.length < n) {
+      const size = Math.max(n, s.xs.length * 2);
+      this.#scratch = {
+        xs: new Float64Array(size),
+        ns: new BigInt64Array(size),
+        xa: new Uint8Array(size),
+        slotOf: new Int32Array(size),
+        all: new Int32Array(size),
+      };
+    }
+    return this.#scratch;
   }
 
   /** Folds a committed flush's time into the per-point rate (flushes too small to time skipped). */
@@ -545,7 +591,7 @@ export class Ingestor {
     const counts: number[] = [];
     let lastId = -1;
     let slot = -1;
-    const slotOf = new Int32Array(length);
+    const slotOf = this.#scratch.slotOf;
     const slots = this.#slots;
     slots.clear();
     for (let i = 0; i < length; i++) {
@@ -571,7 +617,7 @@ export class Ingestor {
       counts[slot] = (counts[slot] as number) + 1;
     }
     slots.clear();
-    const all = new Int32Array(length);
+    const all = this.#scratch.all;
     const offsets = new Int32Array(order.length + 1);
     for (let k = 0; k < order.length; k++) offsets[k + 1] = (offsets[k] as number) + (counts[k] as number);
     const fill = offsets.slice(0, order.length);
