@@ -100,6 +100,15 @@ const EMPTY_BATCH: PointBatch = {
   value: new Float64Array(0),
 };
 
+/** A flush's working arrays, reused from flush to flush (see `Ingestor.#growScratch`). */
+interface Scratch {
+  xs: Float64Array;
+  ns: BigInt64Array;
+  xa: Uint8Array;
+  slotOf: Int32Array;
+  all: Int32Array;
+}
+
 /** Pending points, columnar and growable. */
 class PendingPoints {
   series = new Uint32Array(1 << 16);
@@ -211,7 +220,7 @@ export class Ingestor {
   /** The buffer the last flush took, emptied, to take the next points (no regrowing per flush). */
   #spare: PendingPoints | null = null;
   /** Per-flush working arrays, grown as needed and reused (a flush's plan and write-out). */
-  #scratch = {
+  #scratch: Scratch = {
     xs: new Float64Array(0),
     ns: new BigInt64Array(0),
     xa: new Uint8Array(0),
@@ -444,8 +453,8 @@ export class Ingestor {
   async #flushOnce(): Promise<void> {
     let taken: PendingPoints | null = null;
     let batch: PointBatch = EMPTY_BATCH;
-    let xs = new Float64Array(0);
-    let xa = new Uint8Array(0);
+    let xs: Float64Array = new Float64Array(0);
+    let xa: Uint8Array = new Uint8Array(0);
     let plans = new Map<number, SeriesPlan>();
     let evicted: SeriesState[] = [];
     try {
@@ -465,7 +474,7 @@ export class Ingestor {
         this.#inFlight = batch.length;
         this.#inFlightSince = performance.now();
         const writes = new LevelWrites();
-        plans = this.#plan(batch, xs, ns, xa, writes);
+        plans = this.#plan(batch, xs, ns, xa, writes, scratch);
         evicted = this.#evictions(plans, writes);
         if (evicted.length > 0) this.#evictionEpoch++;
         const c = this.#host.connection;
@@ -524,7 +533,7 @@ export class Ingestor {
   }
 
   /** The per-flush working arrays, each at least `n` long. */
-  #growScratch(n: number) {
+  #growScratch(n: number): Scratch {
     const s = this.#scratch;
     if (s.xs.length < n) {
       const size = Math.max(n, s.xs.length * 2);
@@ -584,6 +593,7 @@ export class Ingestor {
     ns: BigInt64Array,
     xa: Uint8Array,
     writes: LevelWrites,
+    scratch: Scratch,
   ): Map<number, SeriesPlan> {
     const plans = new Map<number, SeriesPlan>();
     const { series, length } = batch;
@@ -591,7 +601,7 @@ export class Ingestor {
     const counts: number[] = [];
     let lastId = -1;
     let slot = -1;
-    const slotOf = this.#scratch.slotOf;
+    const slotOf = scratch.slotOf;
     const slots = this.#slots;
     slots.clear();
     for (let i = 0; i < length; i++) {
@@ -617,7 +627,7 @@ export class Ingestor {
       counts[slot] = (counts[slot] as number) + 1;
     }
     slots.clear();
-    const all = this.#scratch.all;
+    const all = scratch.all;
     const offsets = new Int32Array(order.length + 1);
     for (let k = 0; k < order.length; k++) offsets[k + 1] = (offsets[k] as number) + (counts[k] as number);
     const fill = offsets.slice(0, order.length);
