@@ -82,6 +82,35 @@ describe('nvmlPlugin on the stand-in driver', () => {
     expect(rec.series).toEqual([]);
   });
 
+  it.each([
+    [
+      'no driver (nvmlInit fails)',
+      () => s.set('init_error', 0, NvmlReturn.driverNotLoaded),
+      /nvmlInit failed: Driver Not Loaded/,
+    ],
+    ['no GPU', () => s.set('count', 0, 0), /no NVIDIA GPU found/],
+  ] as const)('with %s: one log line, nothing stored, the run goes on', async (_, script, said) => {
+    script();
+    const { rec, plugin } = await started({});
+    await plugin.stop();
+    expect(rec.logs).toHaveLength(1);
+    expect(rec.logs[0]).toMatchObject({ level: 'warn', metadata: { source: 'nvml' } });
+    expect(rec.logs[0]?.text).toMatch(said);
+    expect(rec.series).toEqual([]);
+    expect(s.initRefs()).toBe(0);
+  });
+
+  it('samples at 10 Hz, stores a window every second and queries processes every 10 s by default', async () => {
+    const rec = recordingContext();
+    const plugin = nvmlPlugin({ libraryPath: s.path });
+    await plugin.start(rec.context);
+    stops.push(() => plugin.stop());
+    await plugin.stop();
+    expect(rec.logs[0]?.text).toMatch(
+      /every 100 ms, storing mean\/min\/max every 1000 ms; processes every 10000 ms\.$/,
+    );
+  });
+
   it('an NVML error on one GPU stops that GPU, says so once, and the others go on', async () => {
     const { rec, plugin } = await started({});
     await waitFor(() => rec.of('gpu/1/temperature_c').length >= 1, 'a window of both GPUs');

@@ -92,6 +92,15 @@ describe('systemPlugin on this machine', () => {
     await plugin.stop(); // idempotent
   });
 
+  it('samples at 10 Hz and stores a window every second by default', async () => {
+    const rec = recordingContext();
+    const plugin = systemPlugin();
+    await plugin.start(rec.context);
+    cleanups.push(() => plugin.stop());
+    await plugin.stop();
+    expect(rec.logs[0]?.text).toMatch(/^system: sampling every 100 ms, storing mean\/min\/max every 1000 ms /);
+  });
+
   it('refuses nonsensical intervals with a clear error', () => {
     expect(() => systemPlugin({ sampleInterval: 0 })).toThrow(/sampleInterval must be a positive number/);
     expect(() => systemPlugin({ reportInterval: Number.NaN })).toThrow(/reportInterval/);
