@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createKey } from '@trainscope/server';
 import { afterAll, describe, expect, test } from 'vitest';
-import { Experiment, Metric, MetricGroup, progress } from '../src/index.js';
+import { Experiment, InvalidValueError, Metric, MetricGroup, progress } from '../src/index.js';
 import { dropProxy } from './helpers/drop-proxy.js';
 import { readBack, tempDirs } from './helpers/read-back.js';
 import { serve } from './helpers/serve.js';
@@ -66,6 +66,54 @@ describe('remote mode against a real server on loopback', () => {
     expect(stored.series.get('coflux/loss')?.series).toMatchObject({ group: 'training', xScale: { units: 'epoch' } });
     expect(stored.series.get('progress')?.value).toEqual([0, 0.5, 1]);
     expect(warnings).toEqual([]);
+  });
+
+  test('through a server: a throwing run(fn) and await using after fail() end failed with the message; refusals and the default throttle hold', async () => {
+    const storeDir = dir();
+    const served = await serve(storeDir);
+    const thrown = new Experiment({ url: served.url });
+    await expect(
+      thrown.run((e) => {
+        e.metrics('loss').append({ value: 1 });
+        throw new Error('CUDA out of memory');
+      }),
+    ).rejects.toThrow('CUDA out of memory');
+    let disposed = '';
+    const warnings: string[] = [];
+    try {
+      await using e = await new Experiment({ url: served.url, onWarning: (m) => warnings.push(m) }).open();
+      disposed = e.runId;
+      const fast = e.metric('fast'); // default 10 values/s
+      for (let i = 0; i < 1000; i++) fast.record(i);
+      expect(() => fast.record('1' as unknown as number)).toThrow(InvalidValueError);
+      expect(() => fast.record(1, { at: Number.NaN })).toThrow(/at must be a finite number/);
+      expect(() => e.metrics.log({ train: { loss: '0.5' } } as never)).toThrow(/train\/loss/);
+      expect(() => e.metrics('a//b')).toThrow(expect.objectContaining({ code: 'invalid_name' }));
+      expect(e.refusals()).toEqual({ invalid_value: 3, invalid_name: 1 });
+      try {
+        throw new Error('diverged');
+      } catch (error) {
+        e.fail(error);
+        throw error;
+      }
+    } catch (error) {
+      if ((error as Error).message !== 'diverged') throw error; // a failed expectation above
+    }
+    await served.close();
+    expect((await readBack(storeDir, thrown.runId)).run).toMatchObject({
+      status: 'failed',
+      errorMessage: 'CUDA out of memory',
+    });
+    expect((await readBack(storeDir, thrown.runId)).series.get('loss')?.value).toEqual([1]);
+    const stored = await readBack(storeDir, disposed);
+    expect(stored.run).toMatchObject({ status: 'failed', errorMessage: 'diverged' });
+    // a tight loop spans one or two 100 ms windows; the latest value is delivered at close
+    const values = stored.series.get('fast')?.value ?? [];
+    expect(values.length).toBeLessThanOrEqual(3);
+    expect(values.at(-1)).toBe(999);
+    expect(warnings).toEqual([
+      `trainscope: 4 calls of run ${disposed} were refused (invalid_value: 3, invalid_name: 1).`,
+    ]);
   });
 
   test('an API key is sent with every request; without one the server refuses to open the run', async () => {
