@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoScript, fixture, runCli, spawnCli, storeView, tempDir } from './helpers.js';
+import { demoScript, fixture, freePort, runCli, spawnCli, storeView, tempDir } from './helpers.js';
 
 describe('trainscope run', () => {
   it('records Keras progress, JSON metric lines, statsd packets and system figures of the demo, and passes output through', async () => {
@@ -96,6 +96,51 @@ describe('trainscope run', () => {
     expect(run).toMatchObject({ status: 'stopped', exitCode: 143 });
   });
 
+  it('forwards Ctrl-C (SIGINT) to the child and records the run as stopped', async () => {
+    const dir = tempDir();
+    const { child, done } = spawnCli(['--dir', dir, 'run', '--', process.execPath, fixture('exit-with.mjs'), 'wait']);
+    await new Promise<void>((resolve) => {
+      child.stdout?.on('data', (d: Buffer) => {
+        if (d.toString().includes('ready')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const result = await done;
+    // the child dies of the forwarded SIGINT (it handles only SIGTERM): 128 + 2
+    expect(result).toMatchObject({ code: 130, signal: null });
+    const { run } = await storeView(dir);
+    expect(run).toMatchObject({ status: 'stopped', exitCode: 130, errorMessage: 'stopped by SIGINT' });
+  });
+
+  it('--port serves the dashboard on that port; --metric keeps only the declared statsd names', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const result = await runCli(
+      [
+        '--dir',
+        dir,
+        'run',
+        '--port',
+        String(port),
+        '--metric',
+        'samples_processed',
+        '--no-gpu',
+        '--',
+        process.execPath,
+        demoScript,
+      ],
+      { DEMO_EPOCHS: '1', DEMO_STEPS: '20', DEMO_STEP_MS: '5' },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`dashboard http://127.0.0.1:${port}/#/run/`);
+    const { byName } = await storeView(dir);
+    expect(byName.get('samples_processed')?.last).toBe(20 * 32);
+    // the demo also sends queue_depth (gauge) and batch_time (timer): undeclared, refused
+    expect([...byName.keys()].filter((n) => n.startsWith('queue_depth') || n.startsWith('batch_time'))).toEqual([]);
+    // stdout metrics are not statsd names: still recorded
+    expect(byName.get('loss')?.count).toBe(1);
+  });
+
   it('a command that cannot start is a clear error and a failed run, not a stack trace', async () => {
     const dir = tempDir();
     const result = await runCli(['--dir', dir, 'run', '--', 'no-such-command-trainscope']);
@@ -104,6 +149,30 @@ describe('trainscope run', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
     const { run } = await storeView(dir);
     expect(run).toMatchObject({ status: 'failed', exitCode: 127 });
+  });
+
+  it('--help on every command prints its usage and exits 0', async () => {
+    const commands = [
+      [],
+      ['run'],
+      ['serve'],
+      ['ls'],
+      ['show'],
+      ['export'],
+      ['import'],
+      ['statsd'],
+      ['keys'],
+      ['keys', 'create'],
+      ['keys', 'list'],
+      ['keys', 'revoke'],
+    ];
+    const results = await Promise.all(commands.map((c) => runCli([...c, '--help'])));
+    for (const [i, c] of commands.entries()) {
+      const { code, stdout } = results[i] as { code: number | null; stdout: string };
+      expect(code, c.join(' ')).toBe(0);
+      expect(stdout, c.join(' ')).toMatch(new RegExp(`^Usage: ${['trainscope', ...c].join(' ')} \\[options\\]`));
+      expect(stdout, c.join(' ')).toContain('--help');
+    }
   });
 
   it('bad usage exits 2 with a message', async () => {
