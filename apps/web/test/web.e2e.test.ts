@@ -18,7 +18,6 @@ let store: Store;
 let seeded: Seeded;
 let key: string;
 let api: TrainscopeServer;
-let sameOrigin: PageServer;
 let otherOrigin: PageServer;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
@@ -37,8 +36,8 @@ beforeAll(async () => {
   // With a key in the store the server asks every request for one.
   key = createKey(store.dir, 'web-test').key;
   otherOrigin = await servePage(dist);
-  api = await createServer({ store, advertise: false, corsOrigins: [otherOrigin.url] });
-  sameOrigin = await servePage(dist, api.url);
+  // The page on the API's own origin, served by the server itself (as `trainscope serve` does).
+  api = await createServer({ store, advertise: false, corsOrigins: [otherOrigin.url], staticDir: dist });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -50,7 +49,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of contexts) await c.close();
   await browser?.close();
-  await sameOrigin?.close();
   await otherOrigin?.close();
   await api?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -65,9 +63,9 @@ async function newPage(): Promise<Page> {
 /** A page of the app on the server's own origin, with the key kept from an earlier `?key=`. */
 async function signedIn(hash: string): Promise<Page> {
   const page = await newPage();
-  await page.goto(`${sameOrigin.url}/?key=${key}#/`);
+  await page.goto(`${api.url}/?key=${key}#/`);
   await page.getByRole('link', { name: seeded.project }).waitFor();
-  await page.goto(`${sameOrigin.url}/${hash}`);
+  await page.goto(`${api.url}/${hash}`);
   return page;
 }
 
@@ -89,14 +87,14 @@ async function dashboardDrew(page: Page, seriesId: number, n: number): Promise<v
 describe('apps/web served with its API on one origin', () => {
   it('asks for an API key, keeps the one given as ?key=, and takes it out of the address bar', async () => {
     const page = await newPage();
-    await page.goto(`${sameOrigin.url}/#/`);
+    await page.goto(`${api.url}/#/`);
     await expect(page.getByRole('button', { name: 'Use key' }).isVisible()).resolves.toBe(true);
-    await page.goto(`${sameOrigin.url}/?key=${encodeURIComponent(key)}#/project/${seeded.project}`);
+    await page.goto(`${api.url}/?key=${encodeURIComponent(key)}#/project/${seeded.project}`);
     await page.locator('ts-run-table tbody tr').nth(1).waitFor();
     expect(page.url()).not.toContain('key=');
     expect(page.url()).toContain(`#/project/${seeded.project}`);
     // A later visit, with no key in the URL, still reads.
-    await page.goto(`${sameOrigin.url}/#/`);
+    await page.goto(`${api.url}/#/`);
     await page.getByRole('link', { name: seeded.project }).waitFor();
     expect(await page.locator('ul.projects li').textContent()).toContain('2 runs');
   });

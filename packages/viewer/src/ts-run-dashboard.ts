@@ -154,7 +154,10 @@ export class TsRunDashboard extends LitElement {
   declare apiKey: string | undefined;
   /** Run id to show. */
   declare run: string | undefined;
-  /** x axis of every chart (`step`, `epoch`, `relative`, `wall`). @default 'step' */
+  /**
+   * x axis of the training charts (`step`, `epoch`, `relative`, `wall`); system charts always use
+   * seconds since the run started. @default 'step'
+   */
   declare xAxis: string;
   /** EMA smoothing of training charts, 0 to 0.999. @default 0 */
   declare smoothing: number;

@@ -54,7 +54,12 @@ describe('<ts-chart> with data handed in', () => {
     const chart = mountChart();
     const done = rendered(chart);
     chart.data = [
-      { label: 'val', ...line(100, (i) => (i === 30 ? Number.NaN : i === 60 ? Number.POSITIVE_INFINITY : 1)) },
+      {
+        label: 'val',
+        ...line(100, (i) =>
+          i === 30 ? Number.NaN : i === 60 ? Number.POSITIVE_INFINITY : i === 80 ? Number.NEGATIVE_INFINITY : 1,
+        ),
+      },
     ];
     await done;
     const u = chart.plot!;
@@ -63,10 +68,16 @@ describe('<ts-chart> with data handed in', () => {
     expect(colourNear(chart, nanX, mid, RED, 2)).toBe(true);
     const infX = u.valToPos(60, 'x', true);
     expect(colourNear(chart, infX, u.bbox.top + 4, BLUE, 3)).toBe(true);
+    // -Inf: a triangle on the bottom edge, where a finite line of value 1 never goes.
+    const minusInfX = u.valToPos(80, 'x', true);
+    const bottom = u.bbox.top + u.bbox.height;
+    expect(colourNear(chart, minusInfX, bottom - 4, BLUE, 3)).toBe(true);
+    expect(colourNear(chart, u.valToPos(70, 'x', true), bottom - 4, BLUE, 3)).toBe(false);
     await until(() => chart.shadowRoot!.querySelector('.nonfinite') !== null, 'non-finite badge');
-    expect(chart.shadowRoot!.querySelector('.nonfinite')!.textContent).toContain('2');
+    expect(chart.shadowRoot!.querySelector('.nonfinite')!.textContent).toContain('3');
     expect(chart.exportCsv()).toContain('val,30,NaN');
     expect(chart.exportCsv()).toContain('val,60,Infinity');
+    expect(chart.exportCsv()).toContain('val,80,-Infinity');
   });
 
   it('refines to the raw points when zoomed in', async () => {
@@ -139,6 +150,43 @@ describe('<ts-chart> with data handed in', () => {
     // The smoothed line sits near the mean (1) in the middle of the range.
     const [cx, cy] = toCanvas(chart, 300, 1);
     expect(colourNear(chart, cx, cy, BLUE, 3)).toBe(true);
+  });
+
+  it('draws the raw line faint beneath the smoothed one', async () => {
+    const chart = mountChart((el) => {
+      el.smoothing = 0.9;
+    });
+    const done = rendered(chart);
+    // Few points far apart: the raw zigzag's segments lie well away from the smoothed line (near 1).
+    chart.data = [{ label: 'noisy', ...line(20, (i) => (i % 2 === 0 ? 0 : 2)) }];
+    await done;
+    const raw = chart.plot!.series.find((s) => s.label === 'noisy');
+    expect(raw?.show).toBe(true);
+    // On the raw segment from (10, 0) to (11, 2), a quarter of the way up: the canvas (transparent
+    // where nothing is drawn) holds the trace colour at low opacity there.
+    const [cx, cy] = toCanvas(chart, 10.25, 0.5);
+    let alpha = 0;
+    for (let dx = -2; dx <= 2; dx++) {
+      for (let dy = -2; dy <= 2; dy++) {
+        const [r, g, b, a] = pixel(chart, cx + dx, cy + dy);
+        if (a > alpha && b > r && b > g) alpha = a;
+      }
+    }
+    expect(alpha, 'raw line drawn').toBeGreaterThan(20);
+    expect(alpha, 'raw line faint').toBeLessThan(160);
+    // The smoothed line itself is drawn at full strength.
+    expect(colourNear(chart, ...toCanvas(chart, 15, 1), BLUE, 4)).toBe(true);
+  });
+
+  it('labels the x axis in epochs with x-axis="epoch", drawing the series x as given', async () => {
+    const chart = mountChart((el) => {
+      el.xAxis = 'epoch';
+    });
+    const done = rendered(chart);
+    chart.data = [{ label: 'val/acc', x: [1, 2, 3, 4], y: [0.5, 0.6, 0.7, 0.8] }];
+    await done;
+    expect(chart.plot!.data[0]).toEqual([1, 2, 3, 4]);
+    expect(chart.plot!.axes[0]!.label).toBe('epoch');
   });
 
   it('puts series of different scales on their own axes with their bounds', async () => {
