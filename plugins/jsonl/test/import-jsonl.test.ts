@@ -54,13 +54,15 @@ describe('importJsonlFile', () => {
     }
   });
 
-  it('reports every bad line with its line number; with DuckDB asked for, the JS parser takes over', async () => {
+  it('reports every bad line with its file and line number; with DuckDB asked for, the JS parser takes over', async () => {
     for (const engine of ['js', 'duckdb'] as const) {
       const sink = new RecordingSink();
       const result = await importJsonlFile(fixture('train-messy.jsonl'), sink, { engine, time: TIME });
       expect(result.engine).toBe('js');
       expect(result.rejected).toEqual({ malformed: 2, non_finite_x: 1 });
       expect(sink.rejections()).toEqual(['12: malformed', '23: malformed', '44: non_finite_x']);
+      const file = fixture('train-messy.jsonl');
+      expect(sink.reports()).toEqual([`${file}:12: malformed`, `${file}:23: malformed`, `${file}:44: non_finite_x`]);
       if (engine === 'duckdb') expect(result.fallbackReason).toMatch(/Malformed JSON|malformed/i);
       expect(sink.get('loss').value).toHaveLength(61);
     }

@@ -106,6 +106,8 @@ describe('ml-dash layout: reading', () => {
     const result = await importMldashExperiment(join(fixtures, 'mldash-messy', 'cv', 'messy'), sink);
     expect(result.rejected).toEqual({ malformed: 1, binary: 1, not_object: 2 });
     expect(sink.rejections()).toEqual(['3: malformed', '4: binary', '5: not_object', '6: not_object']);
+    const file = join(fixtures, 'mldash-messy', 'cv', 'messy', 'metrics', 'loss', 'data.jsonl');
+    expect(sink.reports()[0]).toBe(`${file}:3: malformed`);
     const loss = sink.get('loss');
     expect(loss.x).toEqual([0, 1, 4, 5]);
     expect(sameNumbers(loss.value, [0.5, 0.4, Number.NaN, 0.2])).toBe(true);

@@ -112,7 +112,7 @@ describe('jsonlTailPlugin', () => {
     expect(sink.logs.some((l) => l.text.includes('rotated'))).toBe(true);
   });
 
-  it('counts and reports bad lines with their line numbers and keeps going', async () => {
+  it('counts and reports bad lines with their file and line numbers and keeps going', async () => {
     const path = join(tempDir(), 'train.jsonl');
     const big = `{"step": 3, "blob": "${'x'.repeat(2000)}"}\n`;
     writeFileSync(
@@ -128,6 +128,7 @@ describe('jsonlTailPlugin', () => {
       '5: binary',
       '6: non_finite_x',
     ]);
+    expect(sink.reports()[0]).toBe(`${path}:2: malformed`);
     expect(plugin.stats().rejected).toEqual({ malformed: 1, not_object: 1, oversized: 1, binary: 1, non_finite_x: 1 });
     const loss = sink.get('loss');
     expect(sameNumbers(loss.x, [0, Number.NaN, 6])).toBe(true);

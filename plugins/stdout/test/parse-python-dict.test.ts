@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixture, parseAll } from './helpers/recording-sink.js';
+import { fixture, parseAll, recordingParser } from './helpers/recording-sink.js';
 
 describe('Hugging Face Trainer dict lines', () => {
   it('records every numeric key at x = a counter of dict lines, epoch as its own series', () => {
@@ -39,7 +39,7 @@ describe('Hugging Face Trainer dict lines', () => {
     expect(parser.stats().rejected).toEqual({ non_numeric_value: 2 });
   });
 
-  it('reads the captured Trainer run: stdout dicts, tqdm bars on stderr', () => {
+  it('reads a Trainer run: stdout dicts, tqdm bars on stderr', () => {
     const bytes = fixture('hf-trainer/stdout.txt');
     const { sink } = parseAll(bytes);
     expect(sink.names()).toEqual([
@@ -61,6 +61,30 @@ describe('Hugging Face Trainer dict lines', () => {
       [3, 0.5213],
       [6, 0.4402],
     ]);
+
+    // The Trainer's own tqdm bar (no postfix) redraws on stderr between the dict lines; tqdm.write
+    // clears it with '\r' + spaces + '\r' before each dict and draws it again after.
+    const bar = (n: number) => {
+      const filled = Math.floor((n / 6) * 80);
+      const cells = '█'.repeat(Math.floor(filled / 8)) + (filled % 8 ? ' ▏▎▍▌▋▊▉'[filled % 8] : '');
+      const rate = n ? `${(n / (n * 0.5)).toFixed(2).padStart(5)}it/s` : '?it/s';
+      return `${String(Math.round((n / 6) * 100)).padStart(3)}%|${cells.padEnd(10)}| ${n}/6 [00:0${n}<${n ? '00:01' : '?'}, ${rate}]`;
+    };
+    const { parser, sink: both } = recordingParser();
+    const dicts = bytes.toString('utf8').split(/(?<=\n)/);
+    parser.push(`\r${bar(0)}`, 'stderr', 1000);
+    dicts.forEach((dict, k) => {
+      parser.push(`\r${bar(k)}`, 'stderr', 1000);
+      parser.push(`\r${' '.repeat(bar(k).length)}\r`, 'stderr', 1000);
+      parser.push(dict, 'stdout', 1000);
+      parser.push(`\r${bar(Math.min(6, k + 1))}`, 'stderr', 1000);
+    });
+    parser.push('\n', 'stderr', 1000);
+    parser.end('stdout', 1000);
+    parser.end('stderr', 1000);
+    expect(both.points).toEqual(sink.points);
+    expect(both.lines.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual(sink.lines.map((l) => l.text));
+    expect(both.lines.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual([bar(6)]);
   });
 
   it('can be switched off', () => {

@@ -61,11 +61,18 @@ export class RecordingSink implements JsonlSink {
     return this.#points.reduce((n, s) => n + s.value.length, 0);
   }
 
-  /** Log lines that report a rejection, as `file:line: reason`. */
+  /** Log lines that report a rejection, as `line: reason` (from their metadata). */
   rejections(): string[] {
     return this.logs
       .filter((l) => l.metadata?.['reason'] !== undefined)
       .map((l) => `${String(l.metadata?.['line'])}: ${String(l.metadata?.['reason'])}`);
+  }
+
+  /** The text of those log lines up to the reason, as a user reads it: `file:line: reason`. */
+  reports(): string[] {
+    return this.logs
+      .filter((l) => l.metadata?.['reason'] !== undefined)
+      .map((l) => l.text.split(': ').slice(1, 3).join(': '));
   }
 
   /** The series as export input for `writeMldashExperiment`. */
