@@ -154,7 +154,7 @@ describe('importJsonlFile', () => {
     expect(sink.get('loss').value).toEqual([5, 2]);
   });
 
-  it('auto picks JS for small files and DuckDB for large ones', async () => {
+  it('auto reads with JS by default and with DuckDB from duckdbMinBytes up', async () => {
     const small = await importJsonlFile(fixture('train.jsonl'), new RecordingSink(), { time: TIME });
     expect(small.engine).toBe('js');
     const large = await importJsonlFile(fixture('train.jsonl'), new RecordingSink(), { time: TIME, duckdbMinBytes: 1 });
