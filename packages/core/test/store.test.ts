@@ -34,6 +34,46 @@ describe('runs', () => {
     expect((await store.getRun(b.id)).host).toEqual({ cpuCount: 8, gpuCount: 2 });
   });
 
+  it('lists runs as they are after each change, whether or not this store object has seen them', async () => {
+    const dir = tempDir();
+    const first = await Store.open({ dir });
+    const a = await first.createRun({ project: 'p', name: 'a', params: { lr: 0.1 } });
+    await sleep(5); // newest first: apart by creation time, not by id
+    const b = await first.createRun({ project: 'p', name: 'b' });
+    await first.close();
+    const store = await openStore({ dir });
+    // Not seen yet: read from the table, params and all.
+    const listed = await store.listRuns({ project: 'p' });
+    expect(listed.map((r) => [r.id, r.name, r.params])).toEqual([
+      [b.id, 'b', {}],
+      [a.id, 'a', { lr: 0.1 }],
+    ]);
+    // Seen, then changed: the next list has the change, and filters see it too.
+    await store.updateRun(a.id, { status: 'completed', exitCode: 0, params: { bs: 8 } });
+    const again = await store.listRuns({ project: 'p' });
+    expect(again.find((r) => r.id === a.id)).toMatchObject({
+      status: 'completed',
+      exitCode: 0,
+      params: { lr: 0.1, bs: 8 },
+    });
+    expect((await store.listRuns({ status: 'running' })).map((r) => r.id)).toEqual([b.id]);
+    expect((await store.listRuns({ status: 'completed' }))[0]).toMatchObject({ id: a.id, status: 'completed' });
+    // An update makes a new object; the one handed out before is left as it was.
+    expect(listed[1]?.status).toBe('running');
+    await sleep(5);
+    const c = await store.createRun({ project: 'p', name: 'c' });
+    expect((await store.listRuns({ project: 'p', limit: 2 })).map((r) => r.id)).toEqual([c.id, b.id]);
+    expect((await store.listRuns({ project: 'p', limit: 2, offset: 2 })).map((r) => r.id)).toEqual([a.id]);
+    await store.close();
+    // A fresh store object reads the same from the table.
+    const reopened = await openStore({ dir });
+    expect((await reopened.listRuns({ project: 'p' })).map((r) => [r.id, r.status, r.params])).toEqual([
+      [c.id, 'running', {}],
+      [b.id, 'running', {}],
+      [a.id, 'completed', { lr: 0.1, bs: 8 }],
+    ]);
+  });
+
   it('refuses unknown run ids and duplicate or malformed ids with typed errors', async () => {
     const store = await openStore();
     await expect(store.getRun('nope')).rejects.toThrow(UnknownRunError);

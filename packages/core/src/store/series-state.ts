@@ -52,12 +52,23 @@ export function emptySeriesState(series: Series, baseExp: number | null = null):
   };
 }
 
+/** The running statistics of a series, as `series_stats` holds them. */
+export type SeriesStats = Pick<
+  SeriesState,
+  'count' | 'nonFinite' | 'finite' | 'lastV' | 'lastX' | 'lastT' | 'min' | 'max' | 'mean' | 'm2'
+>;
+
 /** The summary a reader sees. */
 export function summaryOf(state: SeriesState): SeriesSummary {
+  return summaryOfStats(state.series.id, state);
+}
+
+/** The summary of series `seriesId` with these statistics. */
+export function summaryOfStats(seriesId: number, state: SeriesStats): SeriesSummary {
   const none = state.count === 0;
   const finite = state.finite > 0;
   return {
-    seriesId: state.series.id,
+    seriesId,
     count: state.count,
     nonFinite: state.nonFinite,
     last: none ? null : state.lastV,
