@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixture, parseAll, recordingParser } from './helpers/recording-sink.js';
+import { fixture, fixtureJson, parseAll, type RecordingSink, recordingParser } from './helpers/recording-sink.js';
 
 describe('Hugging Face Trainer dict lines', () => {
   it('records every numeric key at x = a counter of dict lines, epoch as its own series', () => {
@@ -39,10 +39,34 @@ describe('Hugging Face Trainer dict lines', () => {
     expect(parser.stats().rejected).toEqual({ non_numeric_value: 2 });
   });
 
-  it('reads a Trainer run: stdout dicts, tqdm bars on stderr', () => {
-    const bytes = fixture('hf-trainer/stdout.txt');
-    const { sink } = parseAll(bytes);
-    expect(sink.names()).toEqual([
+  it('can be switched off', () => {
+    expect(parseAll("{'loss': 0.5}\n", { formats: { python: false } }).sink.points).toEqual([]);
+  });
+});
+
+// Written by fixtures/generate_hf_trainer.py, which follows the Trainer's logging rules and tqdm's
+// printing rules; `stdout.expected.json` holds [name, x, value] for each numeric key of each dict
+// it printed, and `writes.json` the order in which bytes reached the two pipes.
+describe('Hugging Face Trainer run', () => {
+  const stdout = fixture('hf-trainer/stdout.txt');
+  const stderr = fixture('hf-trainer/stderr.txt');
+  const writes = fixtureJson<['stdout' | 'stderr', number][]>('hf-trainer/writes.json');
+  const expected = fixtureJson<[string, number, number][]>('hf-trainer/stdout.expected.json');
+  const points = (sink: RecordingSink) => sink.points.map((p) => [p.name, p.x, p.value]);
+  const stdoutLines = stdout.toString('utf8').split('\n').slice(0, -1);
+
+  it('records every numeric key of every printed dict at x = its line, however the output is chunked', () => {
+    for (const size of [Number.POSITIVE_INFINITY, 1, 7, 64]) {
+      const { sink, parser } = parseAll(stdout, {}, size);
+      expect(points(sink), `chunks of ${size}`).toEqual(expected);
+      expect(sink.points.every((p) => p.format === 'python' && p.axis === 'step')).toBe(true);
+      expect(sink.lines.map((l) => l.text)).toEqual(stdoutLines);
+      expect(parser.stats().rejected).toEqual({});
+    }
+  });
+
+  it('keeps the Trainer keys, without the total_flos that ProgressCallback pops', () => {
+    expect(parseAll(stdout).sink.names()).toEqual([
       'loss',
       'grad_norm',
       'learning_rate',
@@ -57,37 +81,24 @@ describe('Hugging Face Trainer dict lines', () => {
       'train_steps_per_second',
       'train_loss',
     ]);
-    expect(sink.series('eval_loss')).toEqual([
-      [3, 0.5213],
-      [6, 0.4402],
-    ]);
-
-    // The Trainer's own tqdm bar (no postfix) redraws on stderr between the dict lines; tqdm.write
-    // clears it with '\r' + spaces + '\r' before each dict and draws it again after.
-    const bar = (n: number) => {
-      const filled = Math.floor((n / 6) * 80);
-      const cells = '█'.repeat(Math.floor(filled / 8)) + (filled % 8 ? ' ▏▎▍▌▋▊▉'[filled % 8] : '');
-      const rate = n ? `${(n / (n * 0.5)).toFixed(2).padStart(5)}it/s` : '?it/s';
-      return `${String(Math.round((n / 6) * 100)).padStart(3)}%|${cells.padEnd(10)}| ${n}/6 [00:0${n}<${n ? '00:01' : '?'}, ${rate}]`;
-    };
-    const { parser, sink: both } = recordingParser();
-    const dicts = bytes.toString('utf8').split(/(?<=\n)/);
-    parser.push(`\r${bar(0)}`, 'stderr', 1000);
-    dicts.forEach((dict, k) => {
-      parser.push(`\r${bar(k)}`, 'stderr', 1000);
-      parser.push(`\r${' '.repeat(bar(k).length)}\r`, 'stderr', 1000);
-      parser.push(dict, 'stdout', 1000);
-      parser.push(`\r${bar(Math.min(6, k + 1))}`, 'stderr', 1000);
-    });
-    parser.push('\n', 'stderr', 1000);
-    parser.end('stdout', 1000);
-    parser.end('stderr', 1000);
-    expect(both.points).toEqual(sink.points);
-    expect(both.lines.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual(sink.lines.map((l) => l.text));
-    expect(both.lines.filter((l) => l.stream === 'stderr').map((l) => l.text)).toEqual([bar(6)]);
   });
 
-  it('can be switched off', () => {
-    expect(parseAll("{'loss': 0.5}\n", { formats: { python: false } }).sink.points).toEqual([]);
+  it('gives the same points with the tqdm bars on stderr interleaved as they were written', () => {
+    const { parser, sink } = recordingParser();
+    const files = { stdout, stderr };
+    const offsets = { stdout: 0, stderr: 0 };
+    for (const [stream, bytes] of writes) {
+      parser.push(files[stream].subarray(offsets[stream], offsets[stream] + bytes), stream, 1000);
+      offsets[stream] += bytes;
+    }
+    parser.end('stdout', 1000);
+    parser.end('stderr', 1000);
+    expect(offsets).toEqual({ stdout: stdout.length, stderr: stderr.length });
+    // The Trainer's bars have no postfix: stderr adds no point.
+    expect(points(sink)).toEqual(expected);
+    expect(sink.lines.filter((l) => l.stream === 'stdout').map((l) => l.text)).toEqual(stdoutLines);
+    const last = stderr.toString('utf8').split('\n').at(-2)?.split('\r').at(-1);
+    expect(last).toMatch(/^100%\|█{10}\| 48\/48 \[/);
+    expect(sink.lines.filter((l) => l.stream === 'stderr').at(-1)?.text).toBe(last);
   });
 });
