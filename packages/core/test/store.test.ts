@@ -342,6 +342,49 @@ describe('series and points', () => {
     );
   });
 
+  it('keeps summary columns current after the first call: new runs, new series, new points', async () => {
+    const dir = tempDir();
+    const first = await Store.open({ dir });
+    const old = await first.createRun();
+    await first.openRun(old.id);
+    const oldLoss = first.defineSeries(old.id, { name: 'loss' }).id;
+    first.ingestor.ingest(batchOf([oldLoss, oldLoss], [0, 1], [3, 2]));
+    await first.close();
+    const store = await openStore({ dir });
+    const before = await store.runSummaries([old.id], ['loss', 'acc']);
+    expect(before.get(old.id)?.get('loss')).toMatchObject({ seriesId: oldLoss, count: 2, last: 2 });
+    expect(before.get(old.id)?.has('acc')).toBe(false);
+    // A new run with both names, one defined and not yet written.
+    const run = await store.createRun();
+    const loss = store.defineSeries(run.id, { name: 'loss' }).id;
+    const acc = store.defineSeries(run.id, { name: 'acc' }).id;
+    store.ingestor.ingest(batchOf([loss], [0], [9]));
+    const pending = await store.runSummaries([old.id, run.id], ['loss', 'acc']);
+    expect(pending.get(run.id)?.get('acc')).toMatchObject({ seriesId: acc, count: 0, last: null });
+    await store.flush();
+    const now = await store.runSummaries([old.id, run.id], ['loss', 'acc']);
+    expect(now.get(run.id)?.get('loss')).toMatchObject({ seriesId: loss, count: 1, last: 9 });
+    // A later series of the same name (other labels) does not take the column over.
+    store.defineSeries(run.id, { name: 'loss', labels: { gpu: '1' } });
+    expect((await store.runSummaries([run.id], ['loss'])).get(run.id)?.get('loss')?.seriesId).toBe(loss);
+    // The old run taken up again: its summary follows the new points.
+    await store.openRun(old.id);
+    store.ingestor.ingest(batchOf([oldLoss], [2], [1]));
+    await store.flush();
+    expect((await store.runSummaries([old.id], ['loss'])).get(old.id)?.get('loss')).toMatchObject({
+      count: 3,
+      last: 1,
+      min: 1,
+    });
+    await store.close();
+    // A fresh store object answers the same from the tables.
+    const reopened = await openStore({ dir });
+    const again = await reopened.runSummaries([old.id, run.id], ['loss', 'acc']);
+    expect(again.get(old.id)?.get('loss')).toMatchObject({ count: 3, last: 1 });
+    expect(again.get(run.id)?.get('loss')).toMatchObject({ seriesId: loss, count: 1 });
+    expect(again.get(run.id)?.get('acc')).toMatchObject({ seriesId: acc, count: 0 });
+  });
+
   it('resolves flush only once everything ingested before the call is committed', async () => {
     const store = await openStore({ flushIntervalMs: 1 });
     const run = await store.createRun();

@@ -112,6 +112,36 @@ function statsFromRow(row: Record<string, DuckDBValue>): SeriesStats {
   };
 }
 
+/** Statistics of a series with no points. */
+const NO_STATS: SeriesStats = {
+  count: 0,
+  nonFinite: 0,
+  finite: 0,
+  lastV: Number.NaN,
+  lastX: Number.NaN,
+  lastT: Number.NaN,
+  min: Number.NaN,
+  max: Number.NaN,
+  mean: 0,
+  m2: 0,
+};
+
+/** Runs kept by the name index in all (one map entry per run and name, ~100 bytes each). */
+const NAME_INDEX_MAX_RUNS = 1_000_000;
+/** Summaries of series not written by this store object kept at most. */
+const STORED_SUMMARIES_MAX = 1_000_000;
+
+/** A name's first series per run, and the read that fills it. */
+interface NameIndexEntry {
+  runs: Map<string, number>;
+  ready: Promise<void>;
+}
+
+function keepLowest(runs: Map<string, number>, runId: string, id: number): void {
+  const known = runs.get(runId);
+  if (known === undefined || id < known) runs.set(runId, id);
+}
+
 function newRunId(): string {
   return randomBytes(6)
     .toString('base64url')
@@ -162,6 +192,10 @@ export class Store {
   readonly #states = new Map<number, SeriesState>();
   readonly #runSeries = new Map<string, Map<string, SeriesState>>();
   readonly #runs = new Map<string, Run>();
+  /** Names a run table asked for: each run's first series of that name (see runSummaries). */
+  readonly #nameIndex = new Map<string, NameIndexEntry>();
+  /** Summaries read from the database of series this object does not write (see runSummaries). */
+  readonly #storedSummaries = new Map<number, SeriesSummary>();
   readonly #logCount = new Map<string, number>();
   /** When each run last changed or had points committed, in this process (epoch ms). */
   readonly #activity = new Map<string, number>();
@@ -522,6 +556,8 @@ export class Store {
     const state = emptySeriesState(series);
     byKey.set(key, state);
     this.#states.set(series.id, state);
+    const named = this.#nameIndex.get(def.name);
+    if (named) keepLowest(named.runs, runId, series.id);
     this.#pendingSeries.push(series);
     this.ingestor.markSideRows();
     return series;
@@ -607,8 +643,14 @@ export class Store {
 
   /**
    * Summaries of the series with the given names in each of the given runs (a run list's summary
-   * columns), in one query: per run, name to the summary of the first series (lowest id) of that
-   * name. Runs without such a series are absent; unknown runs are left out.
+   * columns): per run, name to the summary of the first series (lowest id) of that name. Runs
+   * without such a series are absent; unknown runs are left out.
+   *
+   * Answered from two things this store object keeps, which no one else can make stale (every
+   * write goes through it): per name asked for, each run's first series of that name (read once
+   * with their statistics, then kept up by `defineSeries`), and the summaries of series it does
+   * not write (theirs cannot change while it is open; the ones it writes come from its own state).
+   * The first call for a name reads every series of that name; later calls read nothing.
    */
   async runSummaries(
     runIds: readonly string[],
@@ -616,75 +658,105 @@ export class Store {
   ): Promise<Map<string, Map<string, SeriesSummary>>> {
     const out = new Map<string, Map<string, SeriesSummary>>();
     if (runIds.length === 0 || names.length === 0) return out;
-    const wanted = new Set(names);
-    const inRuns = new Set(runIds);
-    // As in listSeries: series not yet written are taken before the query.
-    const unwritten = [...this.#writingSeries, ...this.#pendingSeries].filter(
-      (s) => inRuns.has(s.runId) && wanted.has(s.name),
-    );
-    const found: { id: number; runId: string; name: string; summary: () => SeriesSummary }[] = [];
-    const literal = (v: string) => `'${v.replaceAll("'", "''")}'`;
-    // Only the columns a summary needs: fetching every series column (JSON ones included) for the
-    // rows found cost three times the scan itself at 10M series.
-    const narrow = `SELECT s.id, s.run_id, s.name, ${STATS_COLUMNS} FROM series s LEFT JOIN series_stats st ON st.series_id = s.id`;
-    if ([...inRuns, ...wanted].some((v) => v.includes('\u0000'))) {
-      // A NUL cannot go in SQL text: one parameterized query per run instead.
-      for (const runId of inRuns) {
-        const rows = await this.#query(`${narrow} WHERE s.run_id = ? ORDER BY s.id`, [runId]);
-        for (const row of rows) {
-          if (wanted.has(String(row['name']))) found.push(this.#summaryRow(row));
+    const wanted = [...new Set(names)];
+    const index = await this.#firstSeriesOf(wanted);
+    // Summaries the cap let go of are read again.
+    const dropped: number[] = [];
+    for (const runId of new Set(runIds)) {
+      for (const name of wanted) {
+        const id = index.get(name)?.get(runId);
+        if (id !== undefined && !this.#states.has(id) && !this.#storedSummaries.has(id)) dropped.push(id);
+      }
+    }
+    if (dropped.length > 0) {
+      for (const summary of await this.summaries(dropped)) this.#storedSummaries.set(summary.seriesId, summary);
+    }
+    for (const runId of new Set(runIds)) {
+      for (const name of wanted) {
+        const id = index.get(name)?.get(runId);
+        if (id === undefined) continue;
+        let byName = out.get(runId);
+        if (!byName) {
+          byName = new Map();
+          out.set(runId, byName);
         }
+        const state = this.#states.get(id);
+        byName.set(name, state ? summaryOf(state) : (this.#storedSummaries.get(id) ?? summaryOfStats(id, NO_STATS)));
       }
-    } else {
-      // Literal lists (DuckDB prunes the scan by them; by parameters it checks row by row): the
-      // names filter the scan, the runs a semi join against a VALUES list, and only then are the
-      // statistics joined.
-      const rows = await this.#query(
-        `WITH wanted_runs(id) AS (VALUES ${[...inRuns].map((r) => `(${literal(r)})`).join(', ')}),
-         found AS (SELECT s.id, s.run_id, s.name FROM series s SEMI JOIN wanted_runs w ON w.id = s.run_id
-           WHERE s.name IN (${[...wanted].map(literal).join(', ')}))
-         SELECT s.id, s.run_id, s.name, ${STATS_COLUMNS} FROM found s
-         LEFT JOIN series_stats st ON st.series_id = s.id ORDER BY s.id`,
-      );
-      for (const row of rows) found.push(this.#summaryRow(row));
-    }
-    for (const series of unwritten) {
-      found.push({
-        id: series.id,
-        runId: series.runId,
-        name: series.name,
-        summary: () => summaryOf(this.#states.get(series.id) ?? emptySeriesState(series)),
-      });
-    }
-    found.sort((a, b) => a.id - b.id);
-    for (const f of found) {
-      let byName = out.get(f.runId);
-      if (!byName) {
-        byName = new Map();
-        out.set(f.runId, byName);
-      }
-      if (!byName.has(f.name)) byName.set(f.name, f.summary());
     }
     return out;
   }
 
-  /** A series row with its statistics, summarized from the writer's state where it holds one. */
-  #summaryRow(row: Record<string, DuckDBValue>): {
-    id: number;
-    runId: string;
-    name: string;
-    summary: () => SeriesSummary;
-  } {
-    const id = Number(row['id']);
-    return {
-      id,
-      runId: String(row['run_id']),
-      name: String(row['name']),
-      summary: () => {
-        const state = this.#states.get(id);
-        return state ? summaryOf(state) : summaryOfStats(id, statsFromRow(row));
-      },
+  /** Per name: run id to the lowest id of a series of that name in the run (read on first use). */
+  async #firstSeriesOf(names: string[]): Promise<Map<string, Map<string, number>>> {
+    const index = new Map<string, Map<string, number>>();
+    const loads: Promise<void>[] = [];
+    for (const name of names) {
+      let entry = this.#nameIndex.get(name);
+      if (entry) {
+        // Most recently used last: the trim below drops from the front.
+        this.#nameIndex.delete(name);
+      } else {
+        entry = this.#loadNameIndex(name);
+      }
+      this.#nameIndex.set(name, entry);
+      loads.push(entry.ready);
+      index.set(name, entry.runs);
+    }
+    await Promise.all(loads);
+    this.#trimNameIndex(new Set(names));
+    return index;
+  }
+
+  #loadNameIndex(name: string): NameIndexEntry {
+    // Registered before the read: defineSeries adds series of this name from now on. Series not yet
+    // written are taken before the query, as in listSeries: a flush committing during it cannot
+    // hide one.
+    const runs = new Map<string, number>();
+    const unwritten = [...this.#writingSeries, ...this.#pendingSeries].filter((s) => s.name === name);
+    const entry: NameIndexEntry = {
+      runs,
+      ready: (async () => {
+        const rows = await this.#query(
+          `SELECT s.id, s.run_id, ${STATS_COLUMNS} FROM series s LEFT JOIN series_stats st ON st.series_id = s.id
+           WHERE s.name = ?`,
+          [name],
+        );
+        for (const row of rows) {
+          const id = Number(row['id']);
+          keepLowest(runs, String(row['run_id']), id);
+          if (!this.#states.has(id)) this.#storedSummaries.set(id, summaryOfStats(id, statsFromRow(row)));
+        }
+        for (const series of unwritten) keepLowest(runs, series.runId, series.id);
+        this.#trimStoredSummaries();
+      })(),
     };
+    entry.ready.catch(() => {
+      if (this.#nameIndex.get(name) === entry) this.#nameIndex.delete(name);
+    });
+    return entry;
+  }
+
+  /** Drops the least recently asked names past NAME_INDEX_MAX_RUNS entries in all, never `keep`. */
+  #trimNameIndex(keep: Set<string>): void {
+    let total = 0;
+    for (const entry of this.#nameIndex.values()) total += entry.runs.size;
+    for (const [name, entry] of this.#nameIndex) {
+      if (total <= NAME_INDEX_MAX_RUNS) break;
+      if (keep.has(name)) continue;
+      this.#nameIndex.delete(name);
+      total -= entry.runs.size;
+    }
+  }
+
+  #trimStoredSummaries(): void {
+    const excess = this.#storedSummaries.size - STORED_SUMMARIES_MAX;
+    if (excess <= 0) return;
+    let dropped = 0;
+    for (const id of this.#storedSummaries.keys()) {
+      if (dropped++ >= excess) break;
+      this.#storedSummaries.delete(id);
+    }
   }
 
   // ---- logs ---------------------------------------------------------------------------------
