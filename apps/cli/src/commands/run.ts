@@ -18,6 +18,7 @@ import { stdoutPlugin } from '@trainscope/plugin-stdout';
 import { readHostInfo, systemPlugin } from '@trainscope/plugin-system';
 import type { TrainscopeServer } from '@trainscope/server';
 import { openInBrowser } from '../browser.js';
+import { childEnv, processTerminal } from '../child-env.js';
 import { exitCodeOf, startChild, TailLines, waitForChild } from '../child-process.js';
 import { CliError } from '../cli-error.js';
 import type { Output } from '../output.js';
@@ -263,14 +264,12 @@ async function supervise(
   const statsd = await startStatsd(options, context, out);
   await stdout.start(context);
   const statsdPort = statsd.address().udp?.port;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PYTHONUNBUFFERED: process.env['PYTHONUNBUFFERED'] ?? '1',
+  const env = childEnv(process.env, processTerminal(), {
     TRAINSCOPE_URL: backend.url,
     TRAINSCOPE_RUN_ID: run.id,
     TRAINSCOPE_DIR: backend.storeDir,
     ...(statsdPort !== undefined ? { STATSD_HOST: '127.0.0.1', STATSD_PORT: String(statsdPort) } : {}),
-  };
+  });
   const child = startChild(file, args, env);
   const stderrTail = new TailLines(20);
   const samplers: TrainscopePlugin[] = [];
