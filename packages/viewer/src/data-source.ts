@@ -66,6 +66,11 @@ export interface DataSource {
   summaries(runId: string, seriesIds?: number[]): Promise<ApiSummary[]>;
   /** M4 buckets of one series for a pixel width over a range. */
   chart(seriesId: number, query: ApiChartQuery): Promise<ChartRead>;
+  /**
+   * M4 buckets of several series over one range, asked for at once (a chart's zoom sends its read
+   * before it redraws what it holds). Optional: without it, `chart` is called per series.
+   */
+  charts?(seriesIds: number[], query: ApiChartQuery): Promise<ChartRead[]>;
   /** The last `tail` log lines of a run. */
   logs(runId: string, tail: number): Promise<ApiLogLine[]>;
   /** Live points of series (from cursors) and run changes of runs. */

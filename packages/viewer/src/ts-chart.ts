@@ -5,7 +5,7 @@ import { BucketTrace, pixelExpFor } from './bucket-trace.js';
 import type { AxisScaleInfo, ChartInput, LineData } from './chart-input.js';
 import { isM4Data } from './chart-input.js';
 import { chartCsv } from './csv.js';
-import type { DataSource, LiveHandle, LivePoints } from './data-source.js';
+import type { ChartRead, DataSource, LiveHandle, LivePoints } from './data-source.js';
 import { timeWeightedEma } from './ema.js';
 import { formatValue } from './format.js';
 import { type PlotTrace, plotData, plotOptions, type TraceSlots } from './plot-model.js';
@@ -418,6 +418,9 @@ export class TsChart extends LitElement {
   setRange(min: number, max: number): void {
     if (!(max > min) || !Number.isFinite(min) || !Number.isFinite(max)) return;
     this.#view = [min, max];
+    // The refined read is scheduled before the held buckets are redrawn at the new scale (uPlot
+    // draws in a microtask too): the request leaves first and the server works during the redraw.
+    this.#scheduleRefine();
     this.#plot?.setScale('x', { min, max });
     this.dispatchEvent(
       new CustomEvent<RangeChangeDetail>('ts-range-change', {
@@ -427,7 +430,6 @@ export class TsChart extends LitElement {
       }),
     );
     this.requestUpdate();
-    this.#scheduleRefine();
   }
 
   /** Shows the whole x range again. */
@@ -677,13 +679,13 @@ export class TsChart extends LitElement {
     if (source && this.#traces.some((t) => t.seriesId !== null)) {
       const seq = ++this.#loadSeq;
       const axis = storeAxis(this.#mode);
-      const reads = await Promise.all(
-        this.#traces.map((t) =>
-          t.seriesId === null
-            ? null
-            : source.chart(t.seriesId, { width, axis, ...(range ? { start: range[0], end: range[1] } : {}) }),
-        ),
-      );
+      const query = { width, axis, ...(range ? { start: range[0], end: range[1] } : {}) };
+      const ids = this.#traces.flatMap((t) => (t.seriesId === null ? [] : [t.seriesId]));
+      const answers = source.charts
+        ? await source.charts(ids, query)
+        : await Promise.all(ids.map((id) => source.chart(id, query)));
+      const byId = new Map(ids.map((id, i) => [id, answers[i]]));
+      const reads = this.#traces.map((t) => (t.seriesId === null ? undefined : byId.get(t.seriesId)));
       // A live load started meanwhile keeps its seq; only drop answers overtaken by a newer read.
       if (seq !== this.#loadSeq) return;
       this.#loadSeq = seq;
@@ -691,13 +693,7 @@ export class TsChart extends LitElement {
         const read = reads[i];
         if (!read) return;
         const fresh = BucketTrace.fromColumns(read.pixelExp, read.buckets);
-        // Keep live points that arrived after the read's end (they are not in it).
-        const held = t.buckets.columns;
-        for (let b = 0; b < t.buckets.length; b++) {
-          if ((held.firstX[b] as number) > read.end) {
-            mergeBucketPoints(fresh, held, b);
-          }
-        }
+        keepLivePoints(fresh, t.buckets, read);
         t.buckets = fresh;
       });
     } else {
@@ -924,6 +920,21 @@ function keepCoarse(b: BucketTrace, width: number, view: [number, number] | null
   const c = b.columns;
   const span = (c.lastX[b.length - 1] as number) - (c.firstX[0] as number);
   b.coarsen(Math.max(b.exp + 1, pixelExpFor(span, width)));
+}
+
+/**
+ * Moves into a fresh read the held buckets of live points that arrived after it was made: those
+ * past both the range it covers and the series' last point it saw. Held buckets are sorted, so
+ * only the newest few are looked at; the history outside a zoomed range (most of the held
+ * buckets) is not copied point by point into every refined read.
+ */
+function keepLivePoints(fresh: BucketTrace, held: BucketTrace, read: ChartRead): void {
+  const seen = read.last === null ? Number.NEGATIVE_INFINITY : read.axis === 'x' ? read.last.x : read.last.time;
+  const after = Math.max(read.end, seen);
+  const c = held.columns;
+  let b = held.length;
+  while (b > 0 && (c.firstX[b - 1] as number) > after) b--;
+  for (; b < held.length; b++) mergeBucketPoints(fresh, c, b);
 }
 
 function mergeBucketPoints(into: BucketTrace, from: BucketTrace['columns'], i: number): void {

@@ -97,6 +97,37 @@ describe('ServerSource', () => {
     }
   });
 
+  it('sends charts() at once, before the task ends, as one request answering like chart()', async () => {
+    const source = new ServerSource({ url: server });
+    performance.clearResourceTimings();
+    const loss = seeded.a['train/loss'] as number;
+    const acc = seeded.a['train/accuracy'] as number;
+    const query = { width: 300, start: 100, end: 900 };
+    // The real fetch, watched: which URLs were asked for by the time charts() returns.
+    const realFetch = globalThis.fetch;
+    const asked: string[] = [];
+    globalThis.fetch = (input, init) => {
+      asked.push(String(input));
+      return realFetch(input, init);
+    };
+    let pending: ReturnType<ServerSource['charts']>;
+    let sentNow: string[];
+    try {
+      pending = source.charts([loss, acc], query);
+      sentNow = [...asked];
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    const [both, one] = await Promise.all([pending, source.chart(acc, query)]);
+    expect(sentNow).toHaveLength(1);
+    expect(sentNow[0]).toContain(`/api/v1/chart?series=${loss},${acc}&`);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(requests(`/api/v1/chart?series=${loss},${acc}&`)).toHaveLength(1);
+    expect(both.map((r) => r.buckets.length)).toEqual([both[0]!.buckets.length, one.buckets.length]);
+    expect(Array.from(both[1]!.buckets.minV)).toEqual(Array.from(one.buckets.minV));
+    expect(both[0]!.pixelExp).toBe(one.pixelExp);
+  });
+
   it('fails only the read of an unknown series when it shares a request with good ones', async () => {
     const source = new ServerSource({ url: server });
     const loss = seeded.a['train/loss'] as number;

@@ -80,6 +80,9 @@ describe('<ts-chart> against a real server', () => {
     expect(sent[0]).toContain(`/api/v1/chart?series=${ids.join(',')}&`);
     expect(sent[0]).toContain(`start=${seeded.spikeStep - 40}`);
     for (const id of ids) expect(chart.resolution[String(id)]!).toBeLessThan(0);
+    // The refined read replaces what the chart held: the 81 steps in view, not also the history
+    // outside it carried over point by point (val/loss is logged every 200 steps: none in view).
+    expect(chart.pointCounts).toEqual({ [String(ids[0])]: 81, [String(ids[1])]: 81, [String(ids[2])]: 0 });
     const rows = chart.exportCsv().trim().split('\n').slice(1);
     expect(rows).toContain(`train/loss,${seeded.spikeStep},${seeded.spikeValue}`);
   });
