@@ -118,6 +118,82 @@ describe('<ts-run-dashboard> against a real server', () => {
     await until(() => root.textContent!.includes('exit code'), 'exit code');
   });
 
+  it('opens a run of 3,000 series with charts only near the viewport and one chart read per chart at most', async () => {
+    const call = (method: string, path: string, body: unknown) => apiCall(server, method, path, body);
+    const run = (await call('POST', '/runs', { project: 'wide-run', name: 'layers' })) as { id: string };
+    const layers = 1000;
+    const metrics = ['weight_norm', 'grad_norm', 'update_ratio'];
+    const defs = Array.from({ length: layers * metrics.length }, (_, i) => ({
+      name: `layer${Math.floor(i / metrics.length)}/${metrics[i % metrics.length]}`,
+    }));
+    const ids = (
+      (await call('POST', `/runs/${run.id}/series`, { series: defs })) as { series: { id: number }[] }
+    ).series.map((s) => s.id);
+    expect(ids.length).toBe(3000);
+    const perSeries = 4;
+    const points = { series: [] as number[], x: [] as number[], value: [] as number[] };
+    for (const [k, id] of ids.entries()) {
+      for (let x = 0; x < perSeries; x++) {
+        points.series.push(id);
+        points.x.push(x);
+        points.value.push(k + x);
+      }
+    }
+    await call('POST', '/ingest/points', points);
+    const last = ids.at(-1) as number;
+    for (let i = 0; i < 100; i++) {
+      const summaries = (await (await fetch(`${server}/api/v1/runs/${run.id}/summaries?series=${last}`)).json()) as {
+        summaries: { count: number }[];
+      };
+      if (summaries.summaries[0]?.count === perSeries) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+
+    performance.setResourceTimingBufferSize(100_000);
+    performance.clearResourceTimings();
+    const el = document.createElement('ts-run-dashboard');
+    el.server = server;
+    el.run = run.id;
+    el.style.width = '980px';
+    document.body.append(el);
+    const root = () => el.shadowRoot!;
+    const drawn = () =>
+      charts(el).filter((c) => c.plot !== null && c.shadowRoot!.querySelector('.plot canvas') !== null);
+    /** Series ids each chart read asked for, one entry per request. */
+    const reads = () =>
+      (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+        .map((e) => new URL(e.name))
+        .filter((u) => u.pathname.endsWith('/chart'))
+        .map((u) => (u.searchParams.get('series') ?? /\/series\/(\d+)\/chart$/.exec(u.pathname)?.[1] ?? '').split(','));
+    await until(() => charts(el).length > 0 && drawn().length === charts(el).length, 'first charts drawn');
+    expect(root().querySelectorAll('.training .slot').length).toBe(layers);
+    const first = charts(el).length;
+    // A few rows of the 1,000 charts fit the 800 px viewport; the rest are placeholders.
+    expect(first).toBeLessThan(20);
+    expect(root().querySelectorAll('.training .placeholder').length).toBe(layers - first);
+    expect(drawn().map((c) => c.heading)).toContain('layer0');
+    // Chart reads: no more requests than charts, and each series of a created chart read once.
+    const shownIds = () => charts(el).flatMap((c) => (c.series ?? '').split(','));
+    expect(reads().length).toBeGreaterThan(0);
+    expect(reads().length).toBeLessThanOrEqual(first);
+    expect(reads().flat().sort()).toEqual(shownIds().sort());
+    // Scrolling to the middle brings its charts in, and still only those near the viewport.
+    const middle = root().querySelector('.slot[data-key="training:layer500"]') as HTMLElement;
+    middle.scrollIntoView();
+    await until(() => drawn().some((c) => c.heading === 'layer500'), 'layer500 drawn');
+    await until(() => drawn().length === charts(el).length, 'scrolled-to charts drawn');
+    const after = charts(el).length;
+    expect(after).toBeGreaterThan(first);
+    expect(after).toBeLessThan(2 * 20);
+    const layer500 = drawn().find((c) => c.heading === 'layer500') as TsChart;
+    expect(layer500.pointCounts).toEqual(
+      Object.fromEntries(ids.slice(1500, 1503).map((id) => [String(id), perSeries])),
+    );
+    expect(reads().length).toBeLessThanOrEqual(after);
+    expect(reads().flat().sort()).toEqual(shownIds().sort());
+    window.scrollTo(0, 0);
+  });
+
   it('says what went wrong for an unknown run', async () => {
     const el = document.createElement('ts-run-dashboard');
     el.server = server;
