@@ -56,11 +56,21 @@ export async function withStore<T>(dir: string | undefined, fn: (store: Store) =
     }
     throw error;
   }
+  let result: T;
   try {
-    return await fn(store);
-  } finally {
-    await store.close();
+    result = await fn(store);
+  } catch (error) {
+    // The command's own error says what went wrong; a close that fails after it (the same full
+    // disk, say) must not replace it.
+    await store.close().catch(() => {});
+    throw error;
   }
+  try {
+    await store.close();
+  } catch (error) {
+    throw new CliError(`Could not finish writing the store ${resolved}: ${(error as Error).message}`);
+  }
+  return result;
 }
 
 /** The training series to show beside a run: losses and accuracies first, at most `max`. */
