@@ -4,7 +4,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Store } from '@trainscope/core';
+import { BatchBuilder, createPluginContext, Store } from '@trainscope/core';
 import { afterEach } from 'vitest';
 
 // The built CLI, as a user runs it (turbo builds it before the tests).
@@ -37,8 +37,10 @@ export interface CliResult {
 export function spawnCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  /** A program to start instead, with `args` as its whole argument list. */
+  program?: string,
 ): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [cliBin, ...args], {
+  const child = spawn(program ?? process.execPath, program ? args : [cliBin, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -61,6 +63,15 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
   return spawnCli(args, env).done;
 }
 
+/**
+ * Runs the CLI with its file size limit (`ulimit -f`, KiB) set: a write past it fails with EFBIG,
+ * as on a full disk, partway through whatever file is being written.
+ */
+export function runCliWithFileLimit(kib: number, args: string[]): Promise<CliResult> {
+  return spawnCli(['-c', 'ulimit -f "$0" && exec "$@"', String(kib), process.execPath, cliBin, ...args], {}, 'bash')
+    .done;
+}
+
 /** The store's first run, its series, their summaries by name, and its log lines. */
 export async function storeView(dir: string) {
   const store = await Store.open({ dir });
@@ -72,6 +83,29 @@ export async function storeView(dir: string) {
     const byName = new Map(series.map((s, i) => [s.name, summaries[i]]));
     const logs = await store.readLogs(run.id, { limit: 10_000 });
     return { run, series, byName, logs };
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * A store (created in `dir`) with one completed run p/r holding `count` points in each named
+ * series (x = 0, 1, ...; values sin(x), which compress poorly). Returns the run id.
+ */
+export async function storeWithSeries(dir: string, counts: Record<string, number>): Promise<string> {
+  const store = await Store.open({ dir });
+  try {
+    const run = await store.createRun({ project: 'p', name: 'r' });
+    const context = await createPluginContext(store, run.id);
+    for (const [name, count] of Object.entries(counts)) {
+      const id = context.series({ name });
+      const batch = new BatchBuilder(count);
+      for (let i = 0; i < count; i++) batch.push(id, Math.sin(i), 1_700_000_000_000 + i, i);
+      context.ingest(batch.take());
+    }
+    await store.updateRun(run.id, { status: 'completed' });
+    await store.flush();
+    return run.id;
   } finally {
     await store.close();
   }
