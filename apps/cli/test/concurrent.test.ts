@@ -1,3 +1,6 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type LivePoints, TrainscopeClient } from '@trainscope/client';
 import { Store } from '@trainscope/core';
 import { describe, expect, it } from 'vitest';
 import { demoScript, freePort, spawnCli, tempDir } from './helpers.js';
@@ -59,6 +62,79 @@ describe('two trainscope run at once on one store', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('two trainscope run at once, watched live', () => {
+  it('the first run serves both as running, and its live stream carries points of both while they run', async () => {
+    const dir = tempDir();
+    const stop = join(tempDir(), 'stop');
+    // Each child prints a point every 30 ms until the test creates the stop file: both are still
+    // running for as long as the test looks, however slow the machine.
+    const a = runUntil(dir, 'live-a', stop);
+    const url = await a.dashboardUrl;
+    const b = runUntil(dir, 'live-b', stop);
+    try {
+      const client = new TrainscopeClient({ url });
+      const deadline = Date.now() + 60_000;
+      let runs: { name: string; status: string; id: string }[] = [];
+      while (Date.now() < deadline) {
+        runs = (await client.runs()).filter((r) => r.name === 'live-a' || r.name === 'live-b');
+        if (runs.length === 2) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(runs.map((r) => [r.name, r.status]).sort()).toEqual([
+        ['live-a', 'running'],
+        ['live-b', 'running'],
+      ]);
+      // The viewer's path: one WebSocket subscription to both runs, every series from its start.
+      const values = new Map<number, number[]>();
+      const runOf = new Map<number, string>();
+      const live = client.live({
+        runs: runs.map((r) => r.id),
+        encoding: 'binary',
+        onPoints: (batches: LivePoints[]) => {
+          for (const p of batches) {
+            runOf.set(p.seriesId, p.runId);
+            values.set(p.seriesId, [...(values.get(p.seriesId) ?? []), ...p.value]);
+          }
+        },
+      });
+      // The metric the children print (system series arrive too), by run.
+      const seriesOf = new Map<string, number>();
+      const printed = (runId: string) => values.get(seriesOf.get(runId) ?? -1) ?? [];
+      try {
+        await live.ready();
+        while (Date.now() < deadline) {
+          for (const r of runs) {
+            if (!seriesOf.has(r.id)) {
+              const m = (await client.series(r.id)).find((s) => s.name === 'm');
+              if (m) seriesOf.set(r.id, m.id);
+            }
+          }
+          if (runs.every((r) => printed(r.id).length >= 5)) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        // Still running (the stop file does not exist yet): these points arrived live.
+        expect(existsSync(stop)).toBe(false);
+        for (const r of runs) {
+          const got = printed(r.id);
+          expect(runOf.get(seriesOf.get(r.id) ?? -1), r.name).toBe(r.id);
+          expect(got.length, r.name).toBeGreaterThanOrEqual(5);
+          // Each point once and in order: the child printed 0, 1, 2, ...
+          expect(got.slice(0, 5), r.name).toEqual([0, 1, 2, 3, 4]);
+        }
+        const current = await client.runs();
+        expect(current.filter((r) => seriesOf.has(r.id)).map((r) => r.status)).toEqual(['running', 'running']);
+      } finally {
+        live.close();
+      }
+    } finally {
+      writeFileSync(stop, '');
+    }
+    const [ra, rb] = await Promise.all([a.done, b.done]);
+    expect(ra.code, ra.stderr).toBe(0);
+    expect(rb.code, rb.stderr).toBe(0);
   });
 });
 
@@ -139,4 +215,20 @@ async function storedPoints(dir: string, name: string) {
   } finally {
     await store.close();
   }
+}
+
+/** `trainscope run` of a child printing metric m = 0, 1, 2, ... every 30 ms until `stop` exists. */
+function runUntil(dir: string, name: string, stop: string) {
+  const script = `const fs = require('node:fs'); let i = 0; const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(stop)})) { clearInterval(t); return; } console.log(JSON.stringify({ metric: 'm', value: i, step: i })); i++; }, 30);`;
+  const run = spawnCli(['--dir', dir, 'run', '--name', name, '--no-gpu', '--', process.execPath, '-e', script]);
+  const dashboardUrl = new Promise<string>((resolve, reject) => {
+    let stderr = '';
+    run.child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const url = / dashboard (http:\/\/[^/\s]+)/.exec(stderr)?.[1];
+      if (url) resolve(url);
+    });
+    run.done.then((r) => reject(new Error(`run ${name} ended before serving: ${r.stderr}`)));
+  });
+  return { ...run, dashboardUrl };
 }
