@@ -1,4 +1,4 @@
-import type { ApiSeries } from '@trainscope/client';
+import type { ApiChartQuery, ApiSeries } from '@trainscope/client';
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import uPlot from 'uplot';
 import { BucketTrace, pixelExpFor } from './bucket-trace.js';
@@ -7,13 +7,22 @@ import { isM4Data } from './chart-input.js';
 import { chartCsv } from './csv.js';
 import type { ChartRead, DataSource, LiveHandle, LivePoints } from './data-source.js';
 import { timeWeightedEma } from './ema.js';
+import { EpochMap, isEpochIndexed } from './epoch-map.js';
 import { formatValue } from './format.js';
 import { type PlotTrace, plotData, plotOptions, type TraceSlots } from './plot-model.js';
 import { ServerSource } from './server-source.js';
 import { resolvedColors, themeStyles } from './theme.js';
 import { traceVertices } from './trace-vertices.js';
 import { uplotStyles } from './uplot-styles.js';
-import { axisTransform, parseXAxisMode, storeAxis, type XAxisMode } from './x-axis.js';
+import {
+  type AxisTransform,
+  axisTransform,
+  identityTransform,
+  parseXAxisMode,
+  storeAxis,
+  storeRange,
+  type XAxisMode,
+} from './x-axis.js';
 import { panRange, zoomRange } from './zoom-math.js';
 
 interface Trace {
@@ -32,7 +41,16 @@ interface Trace {
   seriesId: number | null;
   /** Axis units of the chart read the buckets came from. */
   last: number;
+  /** Its x is a step (not the epoch): in `epoch` mode it is drawn through `epochMap`. */
+  stepIndexed: boolean;
+  /** Step to epoch of the trace's run, when the run has an `epoch` series. */
+  epochMap: EpochMap | null;
+  /** Left off the plot: step-indexed in a chart drawn against epochs, with no epoch map. */
+  offAxis: boolean;
 }
+
+/** Buckets of a run's `epoch` series read for its step-to-epoch map. */
+const EPOCH_MAP_WIDTH = 4096;
 
 /** Detail of `ts-range-change`: the visible x range in display units, or null when zoomed out. */
 export interface RangeChangeDetail {
@@ -74,6 +92,7 @@ export class TsChart extends LitElement {
     source: { attribute: false },
     _hover: { state: true },
     _error: { state: true },
+    _note: { state: true },
     _progress: { state: true },
   };
 
@@ -161,6 +180,10 @@ export class TsChart extends LitElement {
         color: var(--_nan);
         font-size: 12px;
       }
+      .note {
+        color: var(--_muted);
+        font-size: 12px;
+      }
       .progress {
         display: grid;
         grid-template-columns: minmax(80px, max-content) 1fr max-content;
@@ -215,6 +238,8 @@ export class TsChart extends LitElement {
   declare source: DataSource | undefined;
   declare _hover: { x: string; values: Map<string, string> } | null;
   declare _error: string | null;
+  /** What the chart could not draw as asked (steps with no epoch map in `epoch` mode). */
+  declare _note: string | null;
   declare _progress: { key: string; label: string; value: number; upper: number }[];
 
   #traces: Trace[] = [];
@@ -228,6 +253,10 @@ export class TsChart extends LitElement {
   #ownSource: ServerSource | null = null;
   #loadSeq = 0;
   #origin = 0;
+  /** Step-to-epoch maps by the id of the `epoch` series they are read from (followed live). */
+  #epochMaps = new Map<number, EpochMap>();
+  /** In `epoch` mode, every trace is step-indexed and none has a map: drawn by step instead. */
+  #byStep = false;
   #frame = 0;
   #refinePending = false;
   #colorScheme: MediaQueryList | null = null;
@@ -248,6 +277,7 @@ export class TsChart extends LitElement {
     this.data = [];
     this._hover = null;
     this._error = null;
+    this._note = null;
     this._progress = [];
   }
 
@@ -361,6 +391,7 @@ export class TsChart extends LitElement {
         <button @click=${() => this.downloadPng()} title="Export the chart as PNG">PNG</button>
       </header>
       ${this._error ? html`<div class="error" role="alert">${this._error}</div>` : nothing}
+      ${this._note ? html`<div class="note" role="note">${this._note}</div>` : nothing}
       ${
         this._progress.length
           ? html`<div class="progress">
@@ -377,18 +408,16 @@ export class TsChart extends LitElement {
       }
       <div class="plot" @wheel=${this.#onWheel} @dblclick=${() => this.resetZoom()}></div>
       <div class="legend">
-        ${this.#traces
-          .filter((t) => !t.progress)
-          .map((t, i) => {
-            const nonFinite = this.#plotTraces[i]?.vertices.marks.length ?? 0;
-            return html`<button aria-pressed=${t.visible ? 'true' : 'false'} data-key=${t.key}
+        ${this.#plottable().map((t, i) => {
+          const nonFinite = this.#plotTraces[i]?.vertices.marks.length ?? 0;
+          return html`<button aria-pressed=${t.visible ? 'true' : 'false'} data-key=${t.key}
               @click=${() => this.toggle(t.key)}>
               <span class="swatch" style="background:${this.#plotTraces[i]?.color ?? 'gray'}"></span>
               <span>${t.label}</span>
               <span class="value">${this._hover?.values.get(t.key) ?? ''}</span>
               ${nonFinite > 0 ? html`<span class="nonfinite" title="NaN / Inf values in view">⚠ ${nonFinite}</span>` : nothing}
             </button>`;
-          })}
+        })}
       </div>
     `;
   }
@@ -399,7 +428,7 @@ export class TsChart extends LitElement {
     const t = this.#traces[i];
     if (!t) return;
     t.visible = visible ?? !t.visible;
-    const plotIndex = this.#traces.filter((x) => !x.progress).indexOf(t);
+    const plotIndex = this.#plottable().indexOf(t);
     const slot = this.#slots[plotIndex];
     const pt = this.#plotTraces[plotIndex];
     if (pt) pt.visible = t.visible;
@@ -511,6 +540,11 @@ export class TsChart extends LitElement {
         visible: previous.get(key) ?? true,
         seriesId: null,
         last: Number.NaN,
+        // Data handed in has no run to map steps through: only a trace that says its x is the
+        // step counts as step-indexed; any other x is drawn as given.
+        stepIndexed: input.xScale?.name === 'step',
+        epochMap: null,
+        offAxis: false,
       };
       if (isM4Data(input)) {
         traces.push({
@@ -531,6 +565,8 @@ export class TsChart extends LitElement {
     }
     this.#origin = Number.isFinite(origin) ? origin : 0;
     this.#traces = traces;
+    this.#epochMaps = new Map();
+    this.#planEpochAxis(new Set());
     this.#redraw(true);
   }
 
@@ -551,9 +587,10 @@ export class TsChart extends LitElement {
       const runIds = [...new Set(infos.map((s) => s.run_id))];
       // Point counts (the live cursors) are read before the chart reads, so a point landing in
       // between arrives twice (harmless to M4) rather than never.
-      const [runs, counts] = await Promise.all([
+      const [runs, counts, epochReads] = await Promise.all([
         Promise.all(runIds.map((id) => source.getRun(id))),
         this.noLive ? new Map<number, number>() : pointCounts(source, runIds, infos),
+        mode === 'epoch' ? readEpochMaps(source, infos) : new Map<string, EpochRead>(),
       ]);
       if (seq !== this.#loadSeq) return;
       const runName = new Map(runs.map((r) => [r.id, r.name || r.id]));
@@ -580,8 +617,16 @@ export class TsChart extends LitElement {
           raw: null,
           seriesId: s.id,
           last: read.last ? (axis === 'x' ? read.last.x : read.last.time) : Number.NaN,
+          stepIndexed: !isEpochIndexed(s.x_scale),
+          epochMap: epochReads.get(s.run_id)?.map ?? null,
+          offAxis: false,
         };
       });
+      this.#epochMaps = new Map([...epochReads.values()].map((e) => [e.seriesId, e.map]));
+      const runsWithoutMap = infos
+        .filter((s) => !isEpochIndexed(s.x_scale) && !epochReads.has(s.run_id))
+        .map((s) => runName.get(s.run_id) ?? s.run_id);
+      this.#planEpochAxis(new Set(runsWithoutMap));
       this.#view = null;
       this.#redraw(true);
       if (!this.noLive) {
@@ -591,6 +636,8 @@ export class TsChart extends LitElement {
         infos.forEach((s, i) => {
           cursors[s.id] = reads[i]?.points ?? counts.get(s.id) ?? 0;
         });
+        // The epoch series too: a map that follows the run places new steps.
+        for (const e of epochReads.values()) cursors[e.seriesId] ??= e.points;
         this.#live = source.subscribe({ series: cursors }, { onDelta: (points) => this.#onLive(points) });
       }
     } catch (error) {
@@ -625,6 +672,8 @@ export class TsChart extends LitElement {
     const axisTime = storeAxis(this.#mode) === 'time';
     const width = this.#readWidth();
     for (const p of points) {
+      const map = this.#epochMaps.get(p.seriesId);
+      if (map) for (let i = 0; i < p.x.length; i++) map.add(p.x[i] as number, p.value[i] as number);
       const trace = this.#traces.find((t) => t.seriesId === p.seriesId);
       if (!trace) continue;
       const xs = axisTime ? p.time : p.x;
@@ -672,19 +721,34 @@ export class TsChart extends LitElement {
   /** Reads (or re-buckets) the data of the visible range at this chart's pixel width. */
   async #refine(): Promise<void> {
     const width = this.#readWidth();
-    const transform = axisTransform(this.#mode, this.#origin);
     const view = this.#view;
-    const range = view ? ([transform.fromDisplay(view[0]), transform.fromDisplay(view[1])] as const) : null;
     const source = this.#source;
     if (source && this.#traces.some((t) => t.seriesId !== null)) {
       const seq = ++this.#loadSeq;
       const axis = storeAxis(this.#mode);
-      const query = { width, axis, ...(range ? { start: range[0], end: range[1] } : {}) };
-      const ids = this.#traces.flatMap((t) => (t.seriesId === null ? [] : [t.seriesId]));
-      const answers = source.charts
-        ? await source.charts(ids, query)
-        : await Promise.all(ids.map((id) => source.chart(id, query)));
-      const byId = new Map(ids.map((id, i) => [id, answers[i]]));
+      // Traces read in store units of their own x: one request per distinct range (epochs and
+      // the steps mapped to them, or the steps of runs with different epoch maps).
+      const groups = new Map<string, { query: ApiChartQuery; ids: number[] }>();
+      for (const t of this.#traces) {
+        if (t.seriesId === null) continue;
+        const range = view ? storeRange(this.#transformOf(t), view[0], view[1]) : null;
+        const key = range ? `${range[0]},${range[1]}` : '';
+        let group = groups.get(key);
+        if (!group) {
+          group = { query: { width, axis, ...(range ? { start: range[0], end: range[1] } : {}) }, ids: [] };
+          groups.set(key, group);
+        }
+        group.ids.push(t.seriesId);
+      }
+      const answers = await Promise.all(
+        [...groups.values()].map(async ({ query, ids }) => {
+          const got = source.charts
+            ? await source.charts(ids, query)
+            : await Promise.all(ids.map((id) => source.chart(id, query)));
+          return ids.map((id, i) => [id, got[i]] as const);
+        }),
+      );
+      const byId = new Map(answers.flat());
       const reads = this.#traces.map((t) => (t.seriesId === null ? undefined : byId.get(t.seriesId)));
       // A live load started meanwhile keeps its seq; only drop answers overtaken by a newer read.
       if (seq !== this.#loadSeq) return;
@@ -697,9 +761,56 @@ export class TsChart extends LitElement {
         t.buckets = fresh;
       });
     } else {
-      for (const t of this.#traces) if (t.raw) t.buckets = bucketRaw(t.raw, width, range);
+      for (const t of this.#traces) {
+        if (t.raw)
+          t.buckets = bucketRaw(t.raw, width, view ? storeRange(this.#transformOf(t), view[0], view[1]) : null);
+      }
     }
     this.#redraw(false);
+  }
+
+  // ---- x axis ---------------------------------------------------------------------------------
+
+  /** Traces drawn on the plot (not progress bars, not left off the axis). */
+  #plottable(): Trace[] {
+    return this.#traces.filter((t) => !t.progress && !t.offAxis);
+  }
+
+  /** True when the trace's steps are drawn through its run's epoch map. */
+  #mapped(t: Trace): boolean {
+    return this.#mode === 'epoch' && t.stepIndexed && t.epochMap !== null;
+  }
+
+  /** Store units of a trace to display units and back. */
+  #transformOf(t: Trace): AxisTransform {
+    if (this.#mapped(t)) return (t.epochMap as EpochMap).transform();
+    if (this.#mode === 'epoch') return identityTransform;
+    return axisTransform(this.#mode, this.#origin);
+  }
+
+  /**
+   * In `epoch` mode, decides what a step-indexed trace without an epoch map becomes, and says so:
+   * when every trace is one, the chart is drawn by step (labelled `step`); beside traces drawn in
+   * epochs, it is left off the plot. Never steps silently labelled as epochs.
+   */
+  #planEpochAxis(runsWithoutMap: ReadonlySet<string>): void {
+    this.#byStep = false;
+    this._note = null;
+    for (const t of this.#traces) t.offAxis = false;
+    if (this.#mode !== 'epoch') return;
+    const lines = this.#traces.filter((t) => !t.progress);
+    const unmapped = lines.filter((t) => t.stepIndexed && t.epochMap === null);
+    if (unmapped.length === 0) return;
+    const where = runsWithoutMap.size
+      ? `run ${[...runsWithoutMap].map((r) => `"${r}"`).join(', ')} has no "epoch" series`
+      : 'the data handed in has no "epoch" series';
+    if (unmapped.length === lines.length) {
+      this.#byStep = true;
+      this._note = `x is the step, not the epoch: ${where} to map steps to epochs.`;
+      return;
+    }
+    for (const t of unmapped) t.offAxis = true;
+    this._note = `Not drawn against epochs: ${unmapped.map((t) => t.label).join(', ')} (x is the step and ${where}).`;
   }
 
   // ---- drawing --------------------------------------------------------------------------------
@@ -740,16 +851,16 @@ export class TsChart extends LitElement {
     if (width === 0) return;
     this.#plotWidth = width;
     const colors = resolvedColors(this);
-    const transform = axisTransform(this.#mode, this.#origin);
     const view = this.#view;
-    const range = view ? [transform.fromDisplay(view[0]), transform.fromDisplay(view[1])] : null;
-    const plotted = this.#traces.filter((t) => !t.progress);
+    const plotted = this.#plottable();
     this._progress = this.#traces
       .filter((t) => t.progress)
       .map((t) => ({ key: t.key, label: t.label, value: lastValue(t.buckets), upper: t.scale?.upper ?? 1 }));
     let paletteIndex = 0;
     const previousSlots = this.#slots;
     this.#plotTraces = plotted.map((t) => {
+      const transform = this.#transformOf(t);
+      const range = view ? storeRange(transform, view[0], view[1]) : null;
       const vertices = traceVertices(t.buckets, {
         toDisplay: transform.toDisplay,
         logY: this.logY,
@@ -786,13 +897,14 @@ export class TsChart extends LitElement {
           this.#plotTraces,
           slots,
           {
-            mode: this.#mode,
+            mode: this.#byStep ? 'step' : this.#mode,
             logX: this.logX,
             logY: this.logY,
             smoothing: this.smoothing,
             width,
             height: this.height,
-            xScale: plotted.find((t) => t.xScale)?.xScale,
+            // Units and bounds of an x drawn as it is (not of steps mapped to epochs).
+            xScale: plotted.find((t) => t.xScale && !this.#mapped(t))?.xScale,
             colors,
           },
           {
@@ -851,6 +963,36 @@ function nearestIndex(xs: readonly number[], x: number): number {
   if (lo === xs.length) return xs.length - 1;
   if (lo > 0 && x - (xs[lo - 1] as number) <= (xs[lo] as number) - x) return lo - 1;
   return lo;
+}
+
+/** A run's step-to-epoch map and the `epoch` series it was read from. */
+interface EpochRead {
+  seriesId: number;
+  map: EpochMap;
+  /** Points of the epoch series the read reflects (its live cursor). */
+  points: number;
+}
+
+/**
+ * The step-to-epoch map of each run with step-indexed series among `infos`, read from the run's
+ * `epoch` series (or one named `<prefix>/epoch` when there is no plain `epoch`) at a fine width:
+ * the first and last point of each of up to 4,096 buckets, so the map is exact where the epoch
+ * grows linearly with the step and within one bucket of the steps where it changes pace.
+ */
+async function readEpochMaps(source: DataSource, infos: ApiSeries[]): Promise<Map<string, EpochRead>> {
+  const runIds = [...new Set(infos.filter((s) => !isEpochIndexed(s.x_scale)).map((s) => s.run_id))];
+  const out = new Map<string, EpochRead>();
+  await Promise.all(
+    runIds.map(async (runId) => {
+      const candidates = (await source.listSeries(runId)).filter((s) => !isEpochIndexed(s.x_scale));
+      const series = candidates.find((s) => s.name === 'epoch') ?? candidates.find((s) => s.name.endsWith('/epoch'));
+      if (!series) return;
+      const read = await source.chart(series.id, { width: EPOCH_MAP_WIDTH, axis: 'x' });
+      const map = EpochMap.fromBuckets(read.buckets);
+      if (map.size > 0) out.set(runId, { seriesId: series.id, map, points: read.points ?? map.size });
+    }),
+  );
+  return out;
 }
 
 /** Points held per series, read from the runs' summaries. */

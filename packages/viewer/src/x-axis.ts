@@ -2,7 +2,10 @@
 export const XAxisMode = {
   /** The series' x (step, or whatever `at` was). */
   step: 'step',
-  /** The series' x, labelled as epochs. */
+  /**
+   * Epochs: a series whose x is the epoch is drawn as it is; a step-indexed one is mapped through
+   * its run's `epoch` series (see `EpochMap`).
+   */
   epoch: 'epoch',
   /** Seconds since the run (or the first point) started. */
   relative: 'relative',
@@ -25,14 +28,27 @@ export function storeAxis(mode: XAxisMode): 'x' | 'time' {
 export interface AxisTransform {
   toDisplay(x: number): number;
   fromDisplay(x: number): number;
+  /**
+   * Store-axis range of a display range, where a mapping is not one to one (a stretch where the
+   * epoch stands still maps to many steps). @default `[fromDisplay(min), fromDisplay(max)]`
+   */
+  fromDisplayRange?(min: number, max: number): [number, number];
 }
+
+/** The store-axis range a transform reads for a display range. */
+export function storeRange(transform: AxisTransform, min: number, max: number): [number, number] {
+  return transform.fromDisplayRange?.(min, max) ?? [transform.fromDisplay(min), transform.fromDisplay(max)];
+}
+
+/** The identity transform (a series' own x). */
+export const identityTransform: AxisTransform = { toDisplay: (x) => x, fromDisplay: (x) => x };
 
 /** The transform of a mode; `origin` is the run start (epoch ms) for `relative`. */
 export function axisTransform(mode: XAxisMode, origin: number): AxisTransform {
   if (mode === 'relative') {
     return { toDisplay: (t) => (t - origin) / 1000, fromDisplay: (s) => s * 1000 + origin };
   }
-  return { toDisplay: (x) => x, fromDisplay: (x) => x };
+  return identityTransform;
 }
 
 /** Axis label of a mode, unless the series' x scale names its units. */

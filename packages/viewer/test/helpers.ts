@@ -69,6 +69,17 @@ export function toCanvas(chart: TsChart, x: number, y: number, scale = 'y:'): [n
   return [u.valToPos(x, 'x', true), u.valToPos(y, scale, true)];
 }
 
+/** Moves the mouse over the plot to canvas coordinates (cx, cy), as a person hovering does. */
+export function hover(chart: TsChart, cx: number, cy: number): void {
+  const u = chart.plot;
+  if (!u) throw new Error('chart has no plot');
+  const box = u.over.getBoundingClientRect();
+  const clientX = box.left + (cx - u.bbox.left) / devicePixelRatio;
+  const clientY = box.top + (cy - u.bbox.top) / devicePixelRatio;
+  u.over.dispatchEvent(new MouseEvent('mouseenter', { clientX, clientY, bubbles: true }));
+  u.over.dispatchEvent(new MouseEvent('mousemove', { clientX, clientY, bubbles: true }));
+}
+
 /** Calls the test server's API with a JSON body; fails the test on an error answer. */
 export async function apiCall(server: string, method: string, path: string, body: unknown): Promise<unknown> {
   const response = await fetch(`${server}/api/v1${path}`, {

@@ -4,7 +4,9 @@ import {
   BucketTrace,
   chartCsv,
   dashboardLayout,
+  EpochMap,
   formatValue,
+  isEpochIndexed,
   panRange,
   runRows,
   timeWeightedEma,
@@ -162,5 +164,62 @@ describe('zoom and pan', () => {
     const [c, d] = panRange([1, 100], 0.5, true);
     expect(c).toBeCloseTo(10, 9);
     expect(d).toBeCloseTo(1000, 9);
+  });
+});
+
+describe('EpochMap (step to epoch for the epoch x axis)', () => {
+  it('is piecewise linear between the epoch points and carries the end slopes on past them', () => {
+    const map = new EpochMap();
+    for (const [step, epoch] of [
+      [100, 0.5],
+      [200, 1],
+      [300, 2],
+    ] as const)
+      map.add(step, epoch);
+    expect(map.toEpoch(150)).toBe(0.75);
+    expect(map.toEpoch(250)).toBe(1.5);
+    // Before the first point along the first segment, after the last along the last.
+    expect(map.toEpoch(0)).toBe(0);
+    expect(map.toEpoch(400)).toBe(3);
+    for (const step of [0, 150, 250, 400]) expect(map.toStep(map.toEpoch(step))).toBeCloseTo(step, 9);
+  });
+
+  it('is made monotonic, skips points not after the last step, and maps a flat stretch back to all its steps', () => {
+    const map = new EpochMap();
+    for (const [step, epoch] of [
+      [0, 0],
+      [100, 1],
+      [150, 0.5],
+      [200, 1],
+      [200, 5],
+      [300, 2],
+      [Number.NaN, 3],
+      [400, Number.POSITIVE_INFINITY],
+    ] as const)
+      map.add(step, epoch);
+    // (150, 0.5) is raised to 1; (200, 5) repeats a step; NaN and Infinity are left out.
+    expect(map.size).toBe(5);
+    expect(map.toEpoch(125)).toBe(1);
+    expect(map.toStep(1)).toBe(100);
+    expect(map.toLastStep(1)).toBe(200);
+    expect(map.transform().fromDisplayRange!(0.5, 1)).toEqual([50, 200]);
+  });
+
+  it('with one point, is proportional through the origin; from M4 buckets, takes first and last points', () => {
+    const one = new EpochMap();
+    one.add(500, 2);
+    expect(one.toEpoch(250)).toBe(1);
+    const b = new BucketTrace(6);
+    for (let step = 0; step < 1000; step += 10) b.addPoint(step, step / 250);
+    const map = EpochMap.fromBuckets(b.columns);
+    expect(map.toEpoch(505)).toBeCloseTo(2.02, 9);
+    expect(map.toStep(3)).toBeCloseTo(750, 9);
+  });
+
+  it('knows series whose x is the epoch itself', () => {
+    expect(isEpochIndexed({ name: 'epoch' })).toBe(true);
+    expect(isEpochIndexed({ units: 'epochs' })).toBe(true);
+    expect(isEpochIndexed({ name: 'step' })).toBe(false);
+    expect(isEpochIndexed(null)).toBe(false);
   });
 });

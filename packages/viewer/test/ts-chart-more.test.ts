@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import '../src/index.js';
-import { colourNear, mountChart, rendered, rgb, toCanvas, until } from './helpers.js';
+import { colourNear, hover, mountChart, rendered, rgb, toCanvas, until } from './helpers.js';
 
 const BLUE = rgb('#0969da');
 const DARK_BLUE = rgb('#4493f8');
@@ -20,16 +20,6 @@ function line(n: number, f: (i: number) => number, x0 = 0) {
 }
 
 /** Moves the mouse over the plot at canvas coordinates, as a person does. */
-function hover(chart: HTMLElement & { plot: { over: HTMLElement } | null }, cx: number, cy: number): void {
-  const over = chart.plot!.over;
-  const box = over.getBoundingClientRect();
-  const u = (chart as unknown as { plot: { bbox: { left: number; top: number } } }).plot;
-  const clientX = box.left + (cx - u.bbox.left) / devicePixelRatio;
-  const clientY = box.top + (cy - u.bbox.top) / devicePixelRatio;
-  over.dispatchEvent(new MouseEvent('mouseenter', { clientX, clientY, bubbles: true }));
-  over.dispatchEvent(new MouseEvent('mousemove', { clientX, clientY, bubbles: true }));
-}
-
 describe('<ts-chart> axes, readout, theme and export', () => {
   it('uses a log x axis: decades are equally spaced, and x <= 0 is left out instead of breaking the scale', async () => {
     const chart = mountChart((el) => {
