@@ -13,10 +13,14 @@ function integer(name: string, min: number, max: number) {
   };
 }
 
-function positive(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds.');
-  return n;
+function seconds(name: string) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) {
+      throw new InvalidArgumentError(`${name} must be a positive number of seconds, such as 0.5 or 10.`);
+    }
+    return n;
+  };
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -57,7 +61,7 @@ export function buildProgram(out: Output, result: { code: number }): Command {
     .option(
       '--system-interval <seconds>',
       'seconds per stored system sample (mean/min/max of 10 Hz samples)',
-      positive,
+      seconds('--system-interval'),
       1,
     )
     .passThroughOptions()

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { demoScript, fixture, freePort, runCli, spawnCli, storeView, tempDir } from './helpers.js';
 
@@ -183,6 +185,40 @@ describe('trainscope run', () => {
     expect(bad.stderr).toContain('--param expects key=value, got "novalue"');
     expect((await runCli(['--dir', dir, 'run', '--port', 'abc', '--', 'true'])).code).toBe(2);
     expect((await runCli(['--dir', dir, 'nope'])).code).toBe(2);
+  });
+});
+
+describe('trainscope run --system-interval', () => {
+  it('refuses what is not a positive number of seconds with exit 2, before starting anything', async () => {
+    const dir = tempDir();
+    const marker = join(tempDir(), 'started');
+    const child = `require('node:fs').writeFileSync(${JSON.stringify(marker)}, '')`;
+    for (const bad of ['0', '-1', 'abc', 'Infinity', ' ']) {
+      const result = await runCli(['--dir', dir, 'run', '--system-interval', bad, '--', process.execPath, '-e', child]);
+      expect(result.code, bad).toBe(2);
+      expect(result.stderr, bad).toContain(
+        `argument '${bad}' is invalid. --system-interval must be a positive number of seconds, such as 0.5 or 10.`,
+      );
+    }
+    expect(existsSync(marker)).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('gives the system sampler the interval: it says so in the run log', async () => {
+    for (const [given, ms] of [
+      ['2.5', 2500],
+      [undefined, 1000],
+    ] as const) {
+      const dir = tempDir();
+      const interval = given ? ['--system-interval', given] : [];
+      const result = await runCli(['--dir', dir, 'run', '--no-gpu', ...interval, '--', process.execPath, '-e', '']);
+      expect(result.code, result.stderr).toBe(0);
+      const { logs } = await storeView(dir);
+      const line = logs.find((l) => l.text.startsWith('system: sampling every'))?.text;
+      expect(line, given).toMatch(
+        new RegExp(`^system: sampling every 100 ms, storing mean/min/max every ${ms} ms for job pid \\d+;`),
+      );
+    }
   });
 });
 
