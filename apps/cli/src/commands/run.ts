@@ -278,24 +278,40 @@ async function supervise(
     forwarded ??= signal;
     if (child.pid !== undefined && child.exitCode === null) child.kill(signal);
   };
+  let stopped = false;
+  const stopPlugins = async () => {
+    if (stopped) return;
+    stopped = true;
+    context.abort();
+    for (const plugin of [...samplers, statsd, stdout]) await Promise.resolve(plugin.stop()).catch(() => {});
+  };
   for (const signal of FORWARDED) process.on(signal, forward);
   try {
     pipeThrough(child, stdout, stderrTail);
     const exited = waitForChild(child);
     if (child.pid !== undefined) {
-      samplers.push(
-        systemPlugin({ pid: child.pid, path: process.cwd(), reportInterval: options.systemInterval * 1000 }),
-      );
-      if (options.gpu) samplers.push(nvmlPlugin({ pid: child.pid, reportInterval: options.systemInterval * 1000 }));
-      for (const sampler of samplers) {
-        await Promise.resolve(sampler.start(context)).catch((error: unknown) => {
-          out.warn(`trainscope: ${sampler.name} sampling is off: ${String((error as Error).message ?? error)}`);
-        });
+      const pid = child.pid;
+      const reportInterval = options.systemInterval * 1000;
+      const makers: [string, () => TrainscopePlugin][] = [
+        ['system', () => systemPlugin({ pid, path: process.cwd(), reportInterval })],
+        ...(options.gpu
+          ? [['nvml', () => nvmlPlugin({ pid, reportInterval })] as [string, () => TrainscopePlugin]]
+          : []),
+      ];
+      // A sampler that cannot be made or started costs its figures, never the run (nor a hang
+      // with the statsd socket left open).
+      for (const [name, make] of makers) {
+        try {
+          const sampler = make();
+          samplers.push(sampler);
+          await Promise.resolve(sampler.start(context));
+        } catch (error) {
+          out.warn(`trainscope: ${name} sampling is off: ${String((error as Error).message ?? error)}`);
+        }
       }
     }
     const exit = await exited;
-    context.abort();
-    for (const plugin of [...samplers, statsd, stdout]) await Promise.resolve(plugin.stop()).catch(() => {});
+    await stopPlugins();
     const code = exitCodeOf(exit);
     if (exit.spawnError) {
       const why = exit.spawnError.code === 'ENOENT' ? 'command not found' : exit.spawnError.message;
@@ -322,6 +338,8 @@ async function supervise(
     return code;
   } finally {
     for (const signal of FORWARDED) process.off(signal, forward);
+    // After an error too: an open statsd socket would keep the process alive.
+    await stopPlugins();
   }
 }
 
