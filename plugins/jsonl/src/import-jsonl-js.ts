@@ -6,6 +6,14 @@ import { PointMapper } from './point-mapper.js';
 import { RejectionTally } from './rejection-tally.js';
 import type { JsonlSink } from './sink.js';
 
+/** Options of `importJsonlWithJs`. */
+export interface JsJsonlImportOptions extends JsonlImportOptions {
+  /** Called after each read with the bytes it took (a progress bar's feed). @default none */
+  onBytes?: (bytes: number) => void;
+  /** Stops the read, rejecting with an AbortError (a pipe that never ends). @default none */
+  signal?: AbortSignal;
+}
+
 /**
  * Reads a JSON-lines file with the JS parser (streamed, 1 MiB reads, one UTF-8 decode per read)
  * and hands its points to `sink`. Bad lines are counted and reported with their line number.
@@ -13,7 +21,7 @@ import type { JsonlSink } from './sink.js';
 export async function importJsonlWithJs(
   path: string,
   sink: JsonlSink,
-  options: JsonlImportOptions = {},
+  options: JsJsonlImportOptions = {},
 ): Promise<JsonlImportResult> {
   const label = options.label ?? path;
   const time = options.time ?? Date.now();
@@ -29,7 +37,14 @@ export async function importJsonlWithJs(
   const take = (lines: SplitLine[]) => {
     for (const line of lines) mapper.line(line, label, ++lineNo, time);
   };
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) take(splitter.push(chunk as Buffer));
+  const stream = createReadStream(path, {
+    highWaterMark: 1 << 20,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  for await (const chunk of stream) {
+    take(splitter.push(chunk as Buffer));
+    options.onBytes?.((chunk as Buffer).length);
+  }
   take(splitter.end());
   mapper.flush();
   tally.summarize(label);

@@ -6,6 +6,7 @@ export type { ImportJsonlOptions } from './import-jsonl.js';
 export { importJsonlFile } from './import-jsonl.js';
 export type { DuckdbImportOptions } from './import-jsonl-duckdb.js';
 export { DuckdbRefusedError, importJsonlWithDuckdb } from './import-jsonl-duckdb.js';
+export type { JsJsonlImportOptions } from './import-jsonl-js.js';
 export { importJsonlWithJs } from './import-jsonl-js.js';
 export type { JsonlEngine, JsonlImportOptions, JsonlImportResult } from './import-result.js';
 export { formatPythonIsoTime, parseIsoTime, readTimestamp } from './iso-time.js';

@@ -1,10 +1,14 @@
 import { statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { createPluginContext, type Store } from '@trainscope/core';
-import { findMldashExperiments, importMldashExperiment, readMldashRunInfo } from '@trainscope/plugin-jsonl';
+import {
+  findMldashExperiments,
+  importJsonlWithJs,
+  importMldashExperiment,
+  readMldashRunInfo,
+} from '@trainscope/plugin-jsonl';
 import { CliError } from '../cli-error.js';
 import { type ImportInterrupt, importInterrupt, signalExitCode } from '../import-interrupt.js';
-import { importJsonlLines } from '../import-jsonl-lines.js';
 import { metricFileSizes, progressSink } from '../mldash-progress.js';
 import type { Output } from '../output.js';
 import { type ProgressFactory, stderrProgress } from '../progress.js';
@@ -87,7 +91,7 @@ export async function importCommand(
         try {
           const result = await guarded(store, run.id, interrupt, async () => {
             const context = await createPluginContext(store, run.id);
-            return importJsonlLines(source, context, bar, interrupt.signal);
+            return importJsonlWithJs(source, context, { onBytes: (n) => bar.add(n), signal: interrupt.signal });
           });
           imported.push({
             id: run.id,

@@ -32,31 +32,36 @@ export interface SeriesState {
   written: Float64Array | null;
 }
 
-/** A fresh state for a series with no points. */
-export function emptySeriesState(series: Series, baseExp: number | null = null): SeriesState {
-  return {
-    series,
-    count: 0,
-    nonFinite: 0,
-    finite: 0,
-    lastV: Number.NaN,
-    lastX: Number.NaN,
-    lastT: Number.NaN,
-    min: Number.NaN,
-    max: Number.NaN,
-    mean: 0,
-    m2: 0,
-    baseExp,
-    open: null,
-    written: null,
-  };
-}
-
 /** The running statistics of a series, as `series_stats` holds them. */
 export type SeriesStats = Pick<
   SeriesState,
   'count' | 'nonFinite' | 'finite' | 'lastV' | 'lastX' | 'lastT' | 'min' | 'max' | 'mean' | 'm2'
 >;
+
+/** Statistics of a series with no points. */
+export const NO_STATS: Readonly<SeriesStats> = {
+  count: 0,
+  nonFinite: 0,
+  finite: 0,
+  lastV: Number.NaN,
+  lastX: Number.NaN,
+  lastT: Number.NaN,
+  min: Number.NaN,
+  max: Number.NaN,
+  mean: 0,
+  m2: 0,
+};
+
+/** A fresh state for a series with no points. */
+export function emptySeriesState(series: Series, baseExp: number | null = null): SeriesState {
+  return {
+    series,
+    ...NO_STATS,
+    baseExp,
+    open: null,
+    written: null,
+  };
+}
 
 /** The summary a reader sees. */
 export function summaryOf(state: SeriesState): SeriesSummary {

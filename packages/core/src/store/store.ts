@@ -33,7 +33,14 @@ import { Ingestor, type IngestorOptions } from './ingestor.js';
 import { repairLevels, repairPoints, repairStore, type StoreRepair } from './recovery.js';
 import { labelKey, logFromRow, runFromRow, seriesFromRow } from './rows.js';
 import { MIGRATIONS, SCHEMA_DDL, SCHEMA_VERSION, STAGE_DDL } from './schema.js';
-import { emptySeriesState, type SeriesState, type SeriesStats, summaryOf, summaryOfStats } from './series-state.js';
+import {
+  emptySeriesState,
+  NO_STATS,
+  type SeriesState,
+  type SeriesStats,
+  summaryOf,
+  summaryOfStats,
+} from './series-state.js';
 import {
   acquireOwnership,
   DB_FILE,
@@ -111,20 +118,6 @@ function statsFromRow(row: Record<string, DuckDBValue>): SeriesStats {
     m2: num(row['m2'], 0),
   };
 }
-
-/** Statistics of a series with no points. */
-const NO_STATS: SeriesStats = {
-  count: 0,
-  nonFinite: 0,
-  finite: 0,
-  lastV: Number.NaN,
-  lastX: Number.NaN,
-  lastT: Number.NaN,
-  min: Number.NaN,
-  max: Number.NaN,
-  mean: 0,
-  m2: 0,
-};
 
 /** Runs kept by the name index in all (one map entry per run and name, ~100 bytes each). */
 const NAME_INDEX_MAX_RUNS = 1_000_000;
