@@ -259,6 +259,11 @@ export class Ingestor {
   accepted = 0;
   /** Points committed to the store so far. */
   committed = 0;
+  /**
+   * M4 bucket rows committed by upsert into a row already there (points out of order, buckets
+   * written before a series went idle or the store reopened) rather than appended, so far.
+   */
+  mergedBuckets = 0;
 
   constructor(host: IngestorHost, options: IngestorOptions = {}) {
     this.#host = host;
@@ -506,6 +511,7 @@ export class Ingestor {
         }
         if (evicted.length > 0) this.#evictionEpoch++;
         this.committed += batch.length;
+        this.mergedBuckets += writes.merged;
         this.#timeFlush(batch.length, performance.now() - this.#inFlightSince);
       });
     } catch (error) {
@@ -694,9 +700,15 @@ export class Ingestor {
         const b = cols.bucket[i] as number;
         if (b === top) mergeInto(newest, 0, cols, i);
         else if (closed !== null && b === heldB) mergeInto(closed, 0, cols, i);
-        else writes.add(l, id, exp, cols, i, written);
       }
+      // The bucket held before goes first: the level table has never held it, so it is appended.
+      // Added after this flush's later buckets, it would fall below the written mark they raised
+      // and be merged by upsert, a statement per level on every in-order flush.
       if (closed !== null) writes.add(l, id, exp, closed, 0, written);
+      for (let i = 0; i < cols.length; i++) {
+        const b = cols.bucket[i] as number;
+        if (b !== top && !(closed !== null && b === heldB)) writes.add(l, id, exp, cols, i, written);
+      }
       packM4(newest, 0, nextOpen, l);
     }
     next.open = nextOpen;

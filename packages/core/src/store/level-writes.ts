@@ -70,6 +70,11 @@ export class LevelWrites {
     if (b > (written[level] as number)) written[level] = b;
   }
 
+  /** Rows this flush merges into rows already there by upsert (the rest are appended). */
+  get merged(): number {
+    return this.#merge.length;
+  }
+
   get size(): number {
     return this.#append.reduce((n, r) => n + r.length, this.#merge.length);
   }
