@@ -1,12 +1,13 @@
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { BatchBuilder, type PluginContext, type TrainscopePlugin } from '@trainscope/core';
+import type { PluginContext, TrainscopePlugin } from '@trainscope/core';
 import { computeFigures, type Snapshot, SYSTEM_FIGURES } from './figures.js';
 import { readHostLimits } from './host-info.js';
 import { readHead } from './read-text.js';
 import { Rejections } from './rejections.js';
 import { SystemSampler } from './sampler.js';
 import { SampleWindow } from './window.js';
+import { WindowBatch } from './window-batch.js';
 
 /** Options of `systemPlugin`. */
 export interface SystemPluginOptions {
@@ -59,7 +60,6 @@ export function systemPlugin(options: SystemPluginOptions = {}): TrainscopePlugi
   const procRoot = options.procRoot ?? '/proc';
   const rejections = new Rejections('system');
   const window = new SampleWindow(SYSTEM_FIGURES.length);
-  const ids = new Int32Array(SYSTEM_FIGURES.length * 3).fill(-1);
   let context: PluginContext | undefined;
   let timer: NodeJS.Timeout | undefined;
   let sampler: SystemSampler | undefined;
@@ -71,29 +71,21 @@ export function systemPlugin(options: SystemPluginOptions = {}): TrainscopePlugi
   let limits = { cpuCount: 1, memoryLimitBytes: Number.NaN, clockTicks };
   let labels: Record<string, string> = {};
 
-  const seriesId = (ctx: PluginContext, slot: number, part: number): number => {
-    const at = slot * 3 + part;
-    let id = ids[at] as number;
-    if (id < 0) {
-      const figure = SYSTEM_FIGURES[slot] as (typeof SYSTEM_FIGURES)[number];
-      const name = part === 0 ? figure.name : `${figure.name}/${part === 1 ? 'min' : 'max'}`;
-      id = ctx.series({ name, kind: 'system', type: 'gauge', unit: figure.unit, labels });
-      ids[at] = id;
-    }
-    return id;
-  };
+  // Series of one slot's mean (part 0), min (1) or max (2), asked once per slot and part.
+  const windowBatch = new WindowBatch(window, (slot, part) => {
+    const figure = SYSTEM_FIGURES[slot] as (typeof SYSTEM_FIGURES)[number];
+    const name = part === 0 ? figure.name : `${figure.name}/${part === 1 ? 'min' : 'max'}`;
+    return (context as PluginContext).series({ name, kind: 'system', type: 'gauge', unit: figure.unit, labels });
+  });
+  // Made once, not per sample.
+  const add = (slot: number, value: number): void => window.add(slot, value);
+  const backwards = (what: string): void => rejections.count('counter_backwards', `${what} went backwards`);
 
   const flush = (): void => {
     const ctx = context;
     if (!ctx) return;
-    const batch = new BatchBuilder(SYSTEM_FIGURES.length * 3);
-    const time = lastSampleTime;
-    window.flush((slot, mean, min, max) => {
-      batch.push(seriesId(ctx, slot, 0), mean, time);
-      batch.push(seriesId(ctx, slot, 1), min, time);
-      batch.push(seriesId(ctx, slot, 2), max, time);
-    });
-    if (batch.length > 0) ctx.ingest(batch.take());
+    const batch = windowBatch.take(lastSampleTime);
+    if (batch) ctx.ingest(batch);
   };
 
   const tick = (): void => {
@@ -106,13 +98,7 @@ export function systemPlugin(options: SystemPluginOptions = {}): TrainscopePlugi
         windowStart = now - (now % reportInterval);
       }
       const current = sampler.snapshot(performance.now());
-      computeFigures(
-        previous,
-        current,
-        limits,
-        (slot, value) => window.add(slot, value),
-        (what) => rejections.count('counter_backwards', `${what} went backwards`),
-      );
+      computeFigures(previous, current, limits, add, backwards);
       previous = current;
       lastSampleTime = now;
       if (sampler.tree?.ended && !jobEndedReported) {

@@ -40,6 +40,19 @@ describe('SampleWindow', () => {
     ]);
   });
 
+  it('flushInto writes the same triples as flush into columns, then starts afresh', () => {
+    const window = new SampleWindow(3);
+    for (const v of [1, 2, 3, 6]) window.add(0, v);
+    window.add(2, Number.NaN);
+    const slots = new Uint32Array(3);
+    const values = new Float64Array(9);
+    expect(window.flushInto(slots, values)).toBe(2);
+    expect([...slots.subarray(0, 2)]).toEqual([0, 2]);
+    expect([...values.subarray(0, 6)]).toEqual([3, 1, 6, Number.NaN, Number.NaN, Number.NaN]);
+    expect(window.flushInto(slots, values)).toBe(0);
+    expect(flushed(window)).toEqual([]);
+  });
+
   it('keeps infinities', () => {
     const window = new SampleWindow(1);
     window.add(0, 1);
