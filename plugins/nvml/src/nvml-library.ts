@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import type { KoffiFunction } from './koffi-types.js';
 import { NVML_CLOCK_SM, NVML_STRING_BUFFER_SIZE, NVML_TEMPERATURE_GPU, NvmlReturn } from './nvml-codes.js';
 
@@ -13,6 +14,9 @@ export class NvmlLibrary {
   readonly u32 = new Uint32Array(2);
   /** Unsigned 64-bit results: memory (total, free, used). */
   readonly u64 = new BigUint64Array(3);
+  // The same bytes as 32-bit words, so `u64Number` reads them without making a BigInt.
+  readonly #u64Words = new Uint32Array(this.u64.buffer);
+  readonly #low = endianness() === 'LE' ? 0 : 1;
   readonly path: string;
   readonly #fn: Record<string, KoffiFunction>;
   // The per-sample functions, held directly: no lookup or rest arguments on the hot path.
@@ -140,6 +144,16 @@ export class NvmlLibrary {
   /** `nvmlDeviceGetMemoryInfo`: total, free, used bytes in `u64`. */
   memory(device: bigint): number {
     return this.#memory(device, this.u64) as number;
+  }
+
+  /**
+   * Entry `i` of `u64` as a number, equal to `Number(u64[i])` (one rounding to the nearest
+   * double above 2^53) but without allocating a BigInt.
+   */
+  u64Number(i: number): number {
+    const words = this.#u64Words;
+    const low = this.#low;
+    return (words[2 * i + 1 - low] as number) * 4294967296 + (words[2 * i + low] as number);
   }
 
   /** `nvmlDeviceGetTemperature(NVML_TEMPERATURE_GPU)`: degrees C in `u32[0]`. */

@@ -6,6 +6,7 @@ import { DEFAULT_NVML_LIBRARY } from './nvml-library.js';
 import { type GpuDevice, NvmlSession } from './nvml-session.js';
 import { Rejections } from './rejections.js';
 import { SampleWindow } from './window.js';
+import { WindowBatch } from './window-batch.js';
 
 /** Options of `nvmlPlugin`. */
 export interface NvmlPluginOptions {
@@ -45,12 +46,13 @@ export function nvmlPlugin(options: NvmlPluginOptions = {}): TrainscopePlugin {
   const rejections = new Rejections('nvml');
   let context: PluginContext | undefined;
   let session: NvmlSession | undefined;
-  let window: SampleWindow | undefined;
-  let ids = new Int32Array(0);
+  let windowBatch: WindowBatch | undefined;
+  let add: (slot: number, value: number) => void = () => {};
   const processIds = new Map<string, number>();
-  let sampleTimer: NodeJS.Timeout | undefined;
-  let processTimer: NodeJS.Timeout | undefined;
+  // One timer drives the samples, the window flushes and the process queries.
+  let timer: NodeJS.Timeout | undefined;
   let windowStart = 0;
+  let processesAt = 0;
   let lastSampleTime = 0;
   let stopped = false;
   let node = '';
@@ -62,47 +64,29 @@ export function nvmlPlugin(options: NvmlPluginOptions = {}): TrainscopePlugin {
     gpu_name: device.name,
   });
 
-  const seriesId = (ctx: PluginContext, slot: number, part: number): number => {
-    const at = slot * 3 + part;
-    let id = ids[at] as number;
-    if (id < 0 && session) {
-      const device = session.devices[Math.floor(slot / FIGURES_PER_GPU)] as GpuDevice;
-      const figure = GPU_FIGURES[slot % FIGURES_PER_GPU] as (typeof GPU_FIGURES)[number];
-      const base = `gpu/${device.index}/${figure.name}`;
-      const name = part === 0 ? base : `${base}/${part === 1 ? 'min' : 'max'}`;
-      id = ctx.series({ name, kind: 'system', type: 'gauge', unit: figure.unit, labels: gpuLabels(device) });
-      ids[at] = id;
-    }
-    return id;
+  /** Series of one window slot's mean (part 0), min (1) or max (2); asked once per slot and part. */
+  const defineSeries = (ctx: PluginContext, opened: NvmlSession, slot: number, part: number): number => {
+    const device = opened.devices[Math.floor(slot / FIGURES_PER_GPU)] as GpuDevice;
+    const figure = GPU_FIGURES[slot % FIGURES_PER_GPU] as (typeof GPU_FIGURES)[number];
+    const base = `gpu/${device.index}/${figure.name}`;
+    const name = part === 0 ? base : `${base}/${part === 1 ? 'min' : 'max'}`;
+    return ctx.series({ name, kind: 'system', type: 'gauge', unit: figure.unit, labels: gpuLabels(device) });
   };
 
   const flush = (): void => {
-    const ctx = context;
-    if (!ctx || !window) return;
-    const batch = new BatchBuilder(window.slots * 3);
-    const time = lastSampleTime;
-    window.flush((slot, mean, min, max) => {
-      batch.push(seriesId(ctx, slot, 0), mean, time);
-      batch.push(seriesId(ctx, slot, 1), min, time);
-      batch.push(seriesId(ctx, slot, 2), max, time);
-    });
-    if (batch.length > 0) ctx.ingest(batch.take());
+    const batch = windowBatch?.take(lastSampleTime);
+    if (batch) context?.ingest(batch);
   };
 
-  const sample = (): void => {
-    if (!session || !window || stopped) return;
-    const now = Date.now();
+  const sample = (now: number): void => {
+    if (!session || stopped) return;
     if (now - windowStart >= reportInterval) {
       flush();
       windowStart = now - (now % reportInterval);
     }
-    const w = window;
-    session.sample((slot, value) => w.add(slot, value));
+    session.sample(add);
     lastSampleTime = now;
-    if (session.liveDevices === 0) {
-      clearInterval(sampleTimer);
-      clearInterval(processTimer);
-    }
+    if (session.liveDevices === 0) clearInterval(timer);
   };
 
   const sampleProcesses = (): void => {
@@ -139,12 +123,26 @@ export function nvmlPlugin(options: NvmlPluginOptions = {}): TrainscopePlugin {
     if (batch.length > 0) ctx.ingest(batch.take());
   };
 
-  const guarded = (fn: () => void, what: string) => (): void => {
+  const failed = (what: string, error: unknown): void => {
+    rejections.count('internal_error', `${what}: ${(error as Error).message}`);
+    context?.logger.error(`nvml plugin ${what} failed`, { error: String(error) });
+  };
+
+  /** One timer tick: a sample (flushing the window first when it is over), and the process query when due. */
+  const tick = (): void => {
+    const now = Date.now();
     try {
-      fn();
+      sample(now);
     } catch (error) {
-      rejections.count('internal_error', `${what}: ${(error as Error).message}`);
-      context?.logger.error(`nvml plugin ${what} failed`, { error: String(error) });
+      failed('sample', error);
+    }
+    if (now >= processesAt) {
+      processesAt = now + processInterval;
+      try {
+        sampleProcesses();
+      } catch (error) {
+        failed('process query', error);
+      }
     }
   };
 
@@ -165,8 +163,9 @@ export function nvmlPlugin(options: NvmlPluginOptions = {}): TrainscopePlugin {
         return;
       }
       session = opened;
-      window = new SampleWindow(opened.devices.length * FIGURES_PER_GPU);
-      ids = new Int32Array(window.slots * 3).fill(-1);
+      const w = new SampleWindow(opened.devices.length * FIGURES_PER_GPU);
+      add = (slot, value) => w.add(slot, value);
+      windowBatch = new WindowBatch(w, (slot, part) => defineSeries(ctx, opened, slot, part));
       ctx.log({
         text:
           `nvml: sampling ${opened.devices.length} GPU(s) (${opened.devices.map((d) => `${d.index}: ${d.name}`).join(', ')}) ` +
@@ -175,23 +174,26 @@ export function nvmlPlugin(options: NvmlPluginOptions = {}): TrainscopePlugin {
       });
       const now = Date.now();
       windowStart = now - (now % reportInterval);
-      const tick = guarded(sample, 'sample');
-      const processTick = guarded(sampleProcesses, 'process query');
+      processesAt = now;
       tick();
-      processTick();
-      sampleTimer = setInterval(tick, sampleInterval);
-      sampleTimer.unref();
-      processTimer = setInterval(processTick, processInterval);
-      processTimer.unref();
+      timer = setInterval(tick, sampleInterval);
+      timer.unref();
       ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
     },
     stop(): void {
       if (stopped) return;
-      clearInterval(sampleTimer);
-      clearInterval(processTimer);
+      clearInterval(timer);
       if (context && session) {
-        guarded(sample, 'sample')();
-        guarded(flush, 'flush')();
+        try {
+          sample(Date.now());
+        } catch (error) {
+          failed('sample', error);
+        }
+        try {
+          flush();
+        } catch (error) {
+          failed('flush', error);
+        }
         const summary = rejections.summary();
         if (summary) context.log({ text: summary, level: 'warn', metadata: { source: 'nvml' } });
       }

@@ -36,10 +36,12 @@ export class NvmlSession {
   readonly #notice: Notice;
   readonly #rejections: Rejections;
   #open = true;
+  #live: number;
 
   private constructor(library: NvmlLibrary, devices: GpuDevice[], notice: Notice, rejections: Rejections) {
     this.library = library;
     this.devices = devices;
+    this.#live = devices.length;
     this.#notice = notice;
     this.#rejections = rejections;
   }
@@ -137,11 +139,15 @@ export class NvmlSession {
     return decoded.value;
   }
 
-  /** GPUs still sampled. */
+  /** GPUs still sampled (counted as they stop, so reading it every sample costs nothing). */
   get liveDevices(): number {
-    let n = 0;
-    for (const d of this.devices) if (d.alive) n++;
-    return n;
+    return this.#live;
+  }
+
+  #stop(device: GpuDevice): void {
+    if (!device.alive) return;
+    device.alive = false;
+    this.#live--;
   }
 
   /**
@@ -151,7 +157,7 @@ export class NvmlSession {
   sample(add: (slot: number, value: number) => void): void {
     if (!this.#open) return;
     const lib = this.library;
-    const { u32, u64 } = lib;
+    const { u32 } = lib;
     for (let d = 0; d < this.devices.length; d++) {
       const device = this.devices[d] as GpuDevice;
       if (!device.alive) continue;
@@ -197,8 +203,8 @@ export class NvmlSession {
             break;
           }
           case 1: {
-            const total = Number(u64[0]);
-            const used = Number(u64[2]);
+            const total = lib.u64Number(0);
+            const used = lib.u64Number(2);
             if (used > total) {
               this.#rejections.count('memory_used_exceeds_total', `GPU ${device.index}: used ${used} > total ${total}`);
               break;
@@ -234,7 +240,7 @@ export class NvmlSession {
       );
       return;
     }
-    device.alive = false;
+    this.#stop(device);
     this.#notice(
       `nvml: GPU ${device.index} (${device.uuid}): ${fn} failed: ${words}; sampling of this GPU stops, the run goes on.`,
       'warn',
@@ -262,7 +268,7 @@ export class NvmlSession {
         continue;
       }
       if (code !== NvmlReturn.success) {
-        device.alive = false;
+        this.#stop(device);
         this.#notice(
           `nvml: GPU ${device.index} (${device.uuid}): nvmlDeviceGetComputeRunningProcesses failed: ` +
             `${this.library.errorString(code)} (code ${code}); sampling of this GPU stops, the run goes on.`,

@@ -52,6 +52,37 @@ export class SampleWindow {
       if (finite === 0) emit(slot, Number.NaN, Number.NaN, Number.NaN);
       else emit(slot, (this.#sum[slot] as number) / finite, this.#min[slot] as number, this.#max[slot] as number);
     }
+    this.#reset();
+  }
+
+  /**
+   * The same as `flush`, without a callback: writes every slot that got samples, in slot order,
+   * as its number into `slots` and its mean, min and max into `values` (three entries per slot),
+   * then starts a new window. Returns how many slots it wrote. `slots` needs room for
+   * `this.slots` entries and `values` for three times as many.
+   */
+  flushInto(slots: Uint32Array, values: Float64Array): number {
+    let n = 0;
+    for (let slot = 0; slot < this.slots; slot++) {
+      if (this.#samples[slot] === 0) continue;
+      const finite = this.#finite[slot] as number;
+      const at = n * 3;
+      slots[n++] = slot;
+      if (finite === 0) {
+        values[at] = Number.NaN;
+        values[at + 1] = Number.NaN;
+        values[at + 2] = Number.NaN;
+      } else {
+        values[at] = (this.#sum[slot] as number) / finite;
+        values[at + 1] = this.#min[slot] as number;
+        values[at + 2] = this.#max[slot] as number;
+      }
+    }
+    this.#reset();
+    return n;
+  }
+
+  #reset(): void {
     this.#samples.fill(0);
     this.#finite.fill(0);
     this.#sum.fill(0);

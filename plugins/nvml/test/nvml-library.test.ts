@@ -8,6 +8,24 @@ const s = standin();
 beforeEach(() => s.reset());
 
 describe('NvmlLibrary through koffi on the stand-in driver', () => {
+  it('reads u64 results as numbers exactly as Number(bigint) rounds them', async () => {
+    const lib = await NvmlLibrary.load(s.path);
+    const values = [
+      0n,
+      1n,
+      2n ** 32n - 1n,
+      2n ** 32n,
+      2n ** 53n + 1n,
+      2n ** 53n + 3n,
+      2n ** 63n + 2n ** 11n,
+      2n ** 64n - 1n,
+    ];
+    for (const value of values) {
+      lib.u64[1] = value;
+      expect(lib.u64Number(1)).toBe(Number(value));
+    }
+  });
+
   it('initialises, counts GPUs and reads every figure into its reused arrays', async () => {
     const lib = await NvmlLibrary.load(s.path);
     expect(lib.init()).toBe(NvmlReturn.success);
@@ -24,6 +42,7 @@ describe('NvmlLibrary through koffi on the stand-in driver', () => {
     expect([...lib.u32]).toEqual([87, 12]);
     expect(lib.memory(h)).toBe(0);
     expect([...lib.u64]).toEqual([85899345920n, 85899345920n - 3n * 2n ** 30n, 3n * 2n ** 30n]);
+    expect([0, 1, 2].map((i) => lib.u64Number(i))).toEqual([...lib.u64].map(Number));
     expect(lib.temperature(h)).toBe(0);
     expect(lib.u32[0]).toBe(41);
     expect(lib.power(h)).toBe(0);
