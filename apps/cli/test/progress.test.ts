@@ -1,9 +1,8 @@
-import { appendFileSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportCommand } from '../src/commands/export.js';
 import { importCommand } from '../src/commands/import.js';
-import { watchFileSize } from '../src/file-size.js';
 import type { Output } from '../src/output.js';
 import { formatBytes, Progress, type ProgressFactory } from '../src/progress.js';
 import { storeWithSeries, tempDir } from './helpers.js';
@@ -95,23 +94,6 @@ describe('Progress', () => {
   });
 });
 
-describe('watchFileSize', () => {
-  it('reports the size of a file as another writer grows it', async () => {
-    const file = join(tempDir(), 'growing.csv');
-    const sizes: number[] = [];
-    const watch = watchFileSize(file, (size) => sizes.push(size), 10);
-    try {
-      writeFileSync(file, 'a'.repeat(100));
-      await until(() => sizes.includes(100));
-      appendFileSync(file, 'b'.repeat(900));
-      await until(() => sizes.includes(1_000));
-    } finally {
-      watch.stop();
-    }
-    expect(sizes).toEqual([100, 1_000]);
-  });
-});
-
 describe('export and import report real progress on a terminal', () => {
   it('export counts the points read against the run total (arrow, jsonl-mldash) and csv the bytes written', async () => {
     const dir = tempDir();
@@ -162,11 +144,3 @@ describe('export and import report real progress on a terminal', () => {
     expect(percents(terminal.writes)).toEqual([0, Math.floor((metric('acc') / total) * 100), 100, 100]);
   });
 });
-
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

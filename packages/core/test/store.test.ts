@@ -411,7 +411,7 @@ describe('series and points', () => {
 
 describe('export', () => {
   it('writes CSV and Parquet with run_id, series, x, wall_time, value at full resolution', async () => {
-    const { readFileSync, existsSync } = await import('node:fs');
+    const { readFileSync, existsSync, statSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const store = await openStore();
@@ -439,7 +439,10 @@ describe('export', () => {
     expect(lines[4]).toMatch(/^run-1,gpu_temp\{gpu=1\},5\.0,.*,-inf$/i);
     expect(existsSync(`${csv}.partial-${process.pid}`)).toBe(false);
     const parquet = join(dir, 'out.parquet');
-    expect(await store.exportRun(run.id, parquet, 'parquet')).toBe(4);
+    const sizes: number[] = [];
+    expect(await store.exportRun(run.id, parquet, 'parquet', { onBytes: (bytes) => sizes.push(bytes) })).toBe(4);
+    // The last size heard is the file's, once it is in place.
+    expect(sizes.at(-1)).toBe(statSync(parquet).size);
     const db = await DuckDBInstance.create(':memory:');
     const c = await db.connect();
     const rows = (await c.runAndReadAll(`SELECT series, x, value FROM '${parquet}'`)).getRows();

@@ -1,11 +1,10 @@
-import { existsSync, lstatSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import type { Store } from '@trainscope/core';
 import { readRunForMldash, writeMldashExperiment } from '@trainscope/plugin-jsonl';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { CliError } from '../cli-error.js';
-import { watchFileSize } from '../file-size.js';
 import type { Output } from '../output.js';
 import { type Progress, type ProgressFactory, stderrProgress } from '../progress.js';
 import { withStore } from '../store-access.js';
@@ -113,8 +112,8 @@ function countingReads(store: Store, bar: Progress): Store {
 }
 
 /**
- * CSV or Parquet through the store's COPY, which writes `<target>.partial-<pid>` and renames it
- * into place: the size of that file is the progress (the final size is not known in advance).
+ * CSV or Parquet through the store's COPY: the bytes written so far are the progress (the final
+ * size is not known in advance).
  */
 async function exportFile(
   store: Store,
@@ -123,18 +122,13 @@ async function exportFile(
   format: 'csv' | 'parquet',
   bar: Progress,
 ): Promise<number> {
-  const watch = watchFileSize(`${target}.partial-${process.pid}`, (size) => bar.set(size));
   try {
-    const points = await store.exportRun(runId, target, format);
-    watch.stop();
-    bar.set(statSync(target).size);
+    const points = await store.exportRun(runId, target, format, { onBytes: (size) => bar.set(size) });
     bar.finish();
     return points;
   } catch (error) {
     bar.abort();
     throw error;
-  } finally {
-    watch.stop();
   }
 }
 

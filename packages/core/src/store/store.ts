@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import {
@@ -29,6 +29,7 @@ import { validateSeriesName } from '../names.js';
 import { type ChartData, type ChartQuery, type ChartSeriesInfo, chartRead } from '../query/chart.js';
 import { type PointRows, type PointsQuery, readPoints } from '../query/points.js';
 import { seriesIdList } from '../query/read-doubles.js';
+import { watchFileSize } from './file-size.js';
 import { Ingestor, type IngestorOptions } from './ingestor.js';
 import { repairLevels, repairPoints, repairStore, type StoreRepair } from './recovery.js';
 import { labelKey, logFromRow, runFromRow, seriesFromRow } from './rows.js';
@@ -879,12 +880,20 @@ export class Store {
    * `run_id, series, x, wall_time, value` (x empty/NULL where the source gave none, wall_time
    * ISO 8601 UTC in CSV and a UTC timestamp in Parquet). Series that share a name inside the run
    * are told apart by their labels: `name{key=value,...}`. The file appears whole or not at all
-   * (written beside it, then renamed). Returns the number of points written.
+   * (written beside it, then renamed). Returns the number of points written. `onBytes` hears
+   * the size written so far, about every 200 ms while DuckDB writes (its COPY reports nothing
+   * itself), and the final size once the file is in place.
    */
-  async exportRun(runId: string, path: string, format: 'csv' | 'parquet'): Promise<number> {
+  async exportRun(
+    runId: string,
+    path: string,
+    format: 'csv' | 'parquet',
+    options: { onBytes?: (bytes: number) => void } = {},
+  ): Promise<number> {
     await this.getRun(runId);
     await this.ingestor.flush();
     const tmp = `${path}.partial-${process.pid}`;
+    const watch = options.onBytes ? watchFileSize(tmp, options.onBytes) : null;
     const series = `CASE WHEN count(*) OVER (PARTITION BY s.name) > 1 AND s.labels::VARCHAR <> '{}'
       THEN s.name || '{' || array_to_string(list_transform(json_keys(s.labels), k -> k || '=' || (s.labels ->> k)), ',') || '}'
       ELSE s.name END`;
@@ -899,7 +908,7 @@ export class Store {
              CASE WHEN p.xa THEN NULL ELSE p.x END AS x, ${wallTime} AS wall_time, p.v AS value
       FROM points_all p JOIN named ON p.series_id = named.id
       ORDER BY named.id, p.n`;
-    const options = format === 'csv' ? "FORMAT csv, HEADER true, NULLSTR ''" : 'FORMAT parquet, COMPRESSION zstd';
+    const copyOptions = format === 'csv' ? "FORMAT csv, HEADER true, NULLSTR ''" : 'FORMAT parquet, COMPRESSION zstd';
     const literal = (p: string) => `'${p.replaceAll("'", "''")}'`;
     try {
       const count = await this.#withReader(async (c) => {
@@ -909,15 +918,19 @@ export class Store {
         );
         // COPY takes no parameters: the run id (known to exist, ids are [A-Za-z0-9_.-]) is inlined, quoted.
         await c.run(
-          `COPY (${select.replace('run_id = ?', `run_id = ${literal(runId)}`)}) TO ${literal(tmp)} (${options})`,
+          `COPY (${select.replace('run_id = ?', `run_id = ${literal(runId)}`)}) TO ${literal(tmp)} (${copyOptions})`,
         );
         return Number(rows.getRows()[0]?.[0] ?? 0);
       });
+      watch?.stop();
       renameSync(tmp, path);
+      options.onBytes?.(statSync(path).size);
       return count;
     } catch (error) {
       rmSync(tmp, { force: true });
       throw error;
+    } finally {
+      watch?.stop();
     }
   }
 
