@@ -21,7 +21,13 @@ export type {
   MldashRootEntry,
   MldashRunInfo,
 } from './mldash-import.js';
-export { findMldashExperiments, importMldashExperiment, importMldashRoot, readMldashRunInfo } from './mldash-import.js';
+export {
+  findMldashExperiments,
+  importMldashExperiment,
+  importMldashRoot,
+  mldashMetricBytes,
+  readMldashRunInfo,
+} from './mldash-import.js';
 export type { MldashMetric } from './mldash-metric.js';
 export { parseMldashMetric } from './mldash-metric.js';
 export type { MldashMetricGroup, MldashSeriesColumns } from './mldash-records.js';

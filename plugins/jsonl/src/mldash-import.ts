@@ -42,6 +42,13 @@ export interface MldashImportResult {
 export interface MldashImportOptions {
   /** Longest line accepted. @default 1048576 */
   maxLineBytes?: number;
+  /**
+   * Hears the bytes of each metric file once its points are handed to the sink (files with no
+   * usable field too), so that the calls add up to `mldashMetricBytes` of the experiment.
+   */
+  onBytes?: (bytes: number) => void;
+  /** Stops the import (it throws the abort reason) before the next metric file or the log. */
+  signal?: AbortSignal;
 }
 
 const EXPERIMENT_PARTS = new Set(['metrics', 'logs', 'files']);
@@ -101,6 +108,7 @@ export async function importMldashExperiment(
   const tally = new RejectionTally((line) => sink.log(line));
   const result: MldashImportResult = { metrics: 0, records: 0, points: 0, logs: 0, rejected: {} };
   for (const { metric, file } of await findMetricFiles(join(dir, 'metrics'))) {
+    options.signal?.throwIfAborted();
     const bytes = await readFile(file);
     const { mtimeMs } = await stat(file);
     const parsed = parseMldashMetric(bytes, file, tally, options.maxLineBytes);
@@ -147,11 +155,20 @@ export async function importMldashExperiment(
     }
     result.points += builder.length;
     if (builder.length > 0) sink.ingest(builder.take());
+    options.onBytes?.(bytes.length);
   }
+  options.signal?.throwIfAborted();
   result.logs = await importLogs(join(dir, 'logs', 'logs.jsonl'), sink, tally);
   tally.summarize(dir);
   result.rejected = tally.counts();
   return result;
+}
+
+/** Bytes of the metric files of an ml-dash experiment, found as `importMldashExperiment` finds them. */
+export async function mldashMetricBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const { file } of await findMetricFiles(join(dir, 'metrics'))) total += (await stat(file)).size;
+  return total;
 }
 
 /**

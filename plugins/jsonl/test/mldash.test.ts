@@ -7,6 +7,7 @@ import {
   findMldashExperiments,
   importMldashExperiment,
   MldashPathError,
+  mldashMetricBytes,
   readMldashRunInfo,
   writeMldashExperiment,
 } from '../src/index.js';
@@ -43,6 +44,38 @@ describe('ml-dash layout: reading', () => {
       createdAt: Date.UTC(2024, 0, 15, 10, 30),
       description: 'resnet baseline',
     });
+  });
+
+  it("reports each metric file's bytes once its points are in the sink, adding up to mldashMetricBytes", async () => {
+    const sink = new RecordingSink();
+    const heard: { bytes: number; points: number }[] = [];
+    const total = await mldashMetricBytes(experimentDir);
+    const files = metricFiles(experimentDir);
+    expect(total).toBe([...files.values()].reduce((n, text) => n + Buffer.byteLength(text), 0));
+    await importMldashExperiment(experimentDir, sink, {
+      onBytes: (bytes) => heard.push({ bytes, points: sink.pointCount }),
+    });
+    expect(heard.length).toBe(files.size);
+    expect(heard.reduce((n, h) => n + h.bytes, 0)).toBe(total);
+    // Points arrive before the bytes they came from are counted.
+    expect(heard[0]?.points).toBeGreaterThan(0);
+    for (let i = 1; i < heard.length; i++) expect(heard[i]?.points).toBeGreaterThanOrEqual(heard[i - 1]?.points ?? 0);
+  });
+
+  it('stops before the next metric file once its signal is aborted, throwing the reason', async () => {
+    const sink = new RecordingSink();
+    const controller = new AbortController();
+    let files = 0;
+    const stopped = importMldashExperiment(experimentDir, sink, {
+      signal: controller.signal,
+      onBytes: () => {
+        files++;
+        if (files === 2) controller.abort(new Error('stop here'));
+      },
+    });
+    await expect(stopped).rejects.toThrow('stop here');
+    expect(files).toBe(2);
+    expect(sink.logs.filter((l) => l.stream !== 'system')).toEqual([]);
   });
 
   it('maps records to series: value -> <metric>, other fields -> <metric>/<field>, step (else epoch) -> x', async () => {

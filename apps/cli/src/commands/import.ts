@@ -5,11 +5,11 @@ import {
   findMldashExperiments,
   importJsonlWithJs,
   importMldashExperiment,
+  mldashMetricBytes,
   readMldashRunInfo,
 } from '@trainscope/plugin-jsonl';
 import { CliError } from '../cli-error.js';
 import { type ImportInterrupt, importInterrupt, signalExitCode } from '../import-interrupt.js';
-import { metricFileSizes, progressSink } from '../mldash-progress.js';
 import type { Output } from '../output.js';
 import { type ProgressFactory, stderrProgress } from '../progress.js';
 import { withStore } from '../store-access.js';
@@ -47,11 +47,11 @@ export async function importCommand(
             `${source} holds no ml-dash experiment (no <project>/<experiment>/metrics/<metric>/data.jsonl).`,
           );
         }
-        const sizes = await Promise.all(experiments.map((ref) => metricFileSizes(ref.dir)));
-        const total = sizes.reduce((n, s) => n + [...s.values()].reduce((a, b) => a + b, 0), 0);
+        const sizes = await Promise.all(experiments.map((ref) => mldashMetricBytes(ref.dir)));
+        const total = sizes.reduce((a, b) => a + b, 0);
         const bar = progress('importing', { total, unit: 'bytes' });
         try {
-          for (const [i, ref] of experiments.entries()) {
+          for (const ref of experiments) {
             interrupt.check();
             const info = await readMldashRunInfo(ref.dir, source);
             const run = await store.createRun({
@@ -63,10 +63,10 @@ export async function importCommand(
             });
             const result = await guarded(store, run.id, interrupt, async () => {
               const context = await createPluginContext(store, run.id);
-              const sink = progressSink(context, sizes[i] ?? new Map(), bar, interrupt.check);
-              const done = await importMldashExperiment(ref.dir, sink);
-              sink.done();
-              return done;
+              return importMldashExperiment(ref.dir, context, {
+                onBytes: (n) => bar.add(n),
+                signal: interrupt.signal,
+              });
             });
             imported.push({
               id: run.id,
