@@ -179,3 +179,45 @@ describe('opening a store whose log was replayed twice after an unclean shutdown
     ]);
   }, 60_000);
 });
+
+describe('runs left running by an owner that died', () => {
+  it('are marked failed at their last point on the next open; ended runs and clean closes keep theirs', async () => {
+    const dir = tempDir();
+    let store = await Store.open({ dir, flushIntervalMs: 60_000 });
+    const writing = await store.createRun({ name: 'writing' });
+    const quiet = await store.createRun({ name: 'no points yet' });
+    const done = await store.createRun({ name: 'done' });
+    await store.updateRun(done.id, { status: 'completed', endedAt: 5 });
+    await store.openRun(writing.id);
+    const id = store.defineSeries(writing.id, { name: 'loss' }).id;
+    store.ingestor.ingest({
+      length: 2,
+      series: Uint32Array.of(id, id),
+      x: Float64Array.of(0, 1),
+      time: Float64Array.of(1.7e12, 1.7e12 + 500),
+      value: Float64Array.of(1, 0.5),
+    });
+    await store.close();
+    // A clean close leaves running runs as they are (their process may go on with the next owner).
+    store = await Store.open({ dir });
+    expect(store.endedOrphanedRuns).toEqual([]);
+    expect((await store.getRun(writing.id)).status).toBe('running');
+    await store.close();
+
+    // The owner died without closing the store.
+    writeFileSync(join(dir, OWNER_FILE), JSON.stringify({ pid: 2 ** 22 + 1, startedAt: 0 }));
+    store = await Store.open({ dir });
+    try {
+      expect([...store.endedOrphanedRuns].sort()).toEqual([writing.id, quiet.id].sort());
+      const ended = await store.getRun(writing.id);
+      expect(ended).toMatchObject({ status: 'failed', endedAt: 1.7e12 + 500 });
+      expect(ended.errorMessage).toMatch(/stopped without ending it/);
+      const empty = await store.getRun(quiet.id);
+      expect(empty.status).toBe('failed');
+      expect(empty.endedAt).toBe(empty.startedAt ?? empty.createdAt);
+      expect(await store.getRun(done.id)).toMatchObject({ status: 'completed', endedAt: 5 });
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -173,6 +173,12 @@ export class Store {
    * holds those in memory, so an owner that died leaves them out of the level tables).
    */
   refilledLevels: number[] = [];
+  /**
+   * Runs still `running` when the store was opened after an unclean shutdown: the owner that was
+   * writing them died, so they are marked `failed` (ended at their last point) instead of showing
+   * as running for ever.
+   */
+  endedOrphanedRuns: string[] = [];
   #instance: DuckDBInstance;
   #writer: DuckDBConnection;
   #readers: DuckDBConnection[];
@@ -300,7 +306,10 @@ export class Store {
       const nextSeriesId = Number(maxId.getRows()[0]?.[0] ?? 0) + 1;
       const store = new Store(dir, instance, writer, readers, nextSeriesId, owner, options);
       await store.#refreshColdView();
-      if (unclean) store.#noteRepair(await repairStore(writer, 'points_all'));
+      if (unclean) {
+        store.#noteRepair(await repairStore(writer, 'points_all'));
+        store.endedOrphanedRuns = await endOrphanedRuns(writer);
+      }
       return store;
     } catch (error) {
       instance.closeSync();
@@ -1234,6 +1243,27 @@ export class Store {
 function appendNullable(appender: DuckDBAppender, value: string | null): void {
   if (value === null) appender.appendNull();
   else appender.appendVarchar(value);
+}
+
+/** What a run left `running` by an owner that died is told, in its error message. */
+export const ORPHANED_RUN_MESSAGE =
+  'the process writing this run stopped without ending it (the store was next opened after an unclean shutdown)';
+
+/**
+ * Marks every `running` run `failed`, ended at its last point (else when it started or was
+ * created), with `ORPHANED_RUN_MESSAGE`. Only for a store whose owner died: one process owns a
+ * store, so its runs still running were that process's. Returns their ids.
+ */
+async function endOrphanedRuns(c: DuckDBConnection): Promise<string[]> {
+  const rows = await c.runAndReadAll(
+    `UPDATE runs SET status = 'failed', error_message = ?,
+       ended_at = coalesce(
+         (SELECT max(st.last_t) FROM series s JOIN series_stats st ON st.series_id = s.id WHERE s.run_id = runs.id),
+         started_at, created_at)
+     WHERE status = 'running' RETURNING id`,
+    [ORPHANED_RUN_MESSAGE],
+  );
+  return rows.getRows().map((r) => String(r[0]));
 }
 
 async function migrate(c: DuckDBConnection, file: string): Promise<void> {
