@@ -385,6 +385,97 @@ describe('series and points', () => {
     expect(again.get(run.id)?.get('acc')).toMatchObject({ seriesId: acc, count: 0 });
   });
 
+  it('answers summary columns asked together, for runs asked later, while series are defined and written', async () => {
+    const dir = tempDir();
+    const first = await Store.open({ dir });
+    const names = ['loss', 'acc', 'lr'];
+    const runs: string[] = [];
+    for (let r = 0; r < 6; r++) {
+      const run = await first.createRun({ project: `p${r % 2}` });
+      await first.openRun(run.id);
+      // Each run defines the names in another order; every third has no 'acc'; odd runs have a
+      // second 'loss' (other labels), defined after the first.
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(k + r) % names.length] as string;
+        if (r % 3 === 0 && name === 'acc') continue;
+        const id = first.defineSeries(run.id, { name }).id;
+        first.ingestor.ingest(batchOf([id, id], [0, 1], [r, r * 10 + k]));
+      }
+      if (r % 2 === 1) {
+        const extra = first.defineSeries(run.id, { name: 'loss', labels: { gpu: '1' } }).id;
+        first.ingestor.ingest(batchOf([extra], [0], [-1]));
+      }
+      runs.push(run.id);
+    }
+    // A long series table, so that the first read is still running while series are defined.
+    const other = await first.createRun({ project: 'other' });
+    await first.openRun(other.id);
+    for (let i = 0; i < 100_000; i++) first.defineSeries(other.id, { name: `o${i}` });
+    await first.close();
+
+    const store = await openStore({ dir, flushIntervalMs: 1 });
+    // Maps compare in insertion order: as plain objects, keys sorted.
+    const sorted = <V>(runs: Map<string, Map<string, V>>) =>
+      Object.fromEntries(
+        [...runs]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([runId, byName]) => [runId, Object.fromEntries([...byName].sort(([a], [b]) => a.localeCompare(b)))]),
+      );
+    // What each run's column must show: its lowest-id series of the name, with that series' summary.
+    const expected = async (runIds: string[]) => {
+      const out = new Map<string, Map<string, { seriesId: number; count: number; last: number | null }>>();
+      for (const runId of runIds) {
+        const byName = new Map<string, { seriesId: number; count: number; last: number | null }>();
+        for (const series of await store.listSeries(runId)) {
+          if (!names.includes(series.name) || byName.has(series.name)) continue;
+          const [summary] = await store.summaries([series.id]);
+          byName.set(series.name, { seriesId: series.id, count: summary?.count ?? -1, last: summary?.last ?? null });
+        }
+        if (byName.size > 0) out.set(runId, byName);
+      }
+      return sorted(out);
+    };
+    const answered = async (runIds: string[]) => {
+      const got = await store.runSummaries(runIds, names);
+      return sorted(
+        new Map(
+          [...got].map(([runId, byName]) => [
+            runId,
+            new Map([...byName].map(([name, s]) => [name, { seriesId: s.seriesId, count: s.count, last: s.last }])),
+          ]),
+        ),
+      );
+    };
+    const p0 = runs.filter((_, r) => r % 2 === 0);
+    const firstCall = store.runSummaries(p0, names);
+    // While it reads: new runs with these names, flushed and not yet flushed.
+    const fresh: string[] = [];
+    for (let r = 0; r < 3; r++) {
+      const run = await store.createRun({ project: 'p0' });
+      const acc = store.defineSeries(run.id, { name: 'acc' }).id;
+      store.defineSeries(run.id, { name: 'loss' });
+      store.ingestor.ingest(batchOf([acc], [0], [100 + r]));
+      if (r < 2) await store.flush();
+      fresh.push(run.id);
+    }
+    await firstCall;
+    // The counts settled (a flush timer could commit between the two reads below).
+    await store.flush();
+    expect(await answered([...p0, ...fresh])).toEqual(await expected([...p0, ...fresh]));
+    // Runs no call asked about yet: their statistics are read now.
+    const p1 = runs.filter((_, r) => r % 2 === 1);
+    expect(await answered(p1)).toEqual(await expected(p1));
+    expect((await answered(p1))[p1[0] as string]?.['loss']).toMatchObject({ count: 2, last: 12 });
+    await store.close();
+    // A fresh store object answers the same.
+    const again = await openStore({ dir });
+    const all = [...runs, ...fresh];
+    const got = await again.runSummaries(all, names);
+    expect(got.get(fresh[0] as string)?.get('acc')).toMatchObject({ count: 1, last: 100 });
+    expect(got.get(runs[3] as string)?.get('loss')).toMatchObject({ count: 2, last: 30 });
+    await again.close();
+  });
+
   it('resolves flush only once everything ingested before the call is committed', async () => {
     const store = await openStore({ flushIntervalMs: 1 });
     const run = await store.createRun();
