@@ -310,6 +310,7 @@ export class Store {
         store.#noteRepair(await repairStore(writer, 'points_all'));
         store.endedOrphanedRuns = await endOrphanedRuns(writer);
       }
+      if (nextSeriesId > WARM_AFTER_SERIES) store.#warming = store.#warm();
       return store;
     } catch (error) {
       instance.closeSync();
@@ -1010,6 +1011,32 @@ export class Store {
 
   // ---- internals ----------------------------------------------------------------------------
 
+  /** Resolves once the background read that warms a large store's tables after open is done. */
+  #warming: Promise<void> = Promise.resolve();
+
+  /** Resolves once the tables a run list's first read needs are in DuckDB's cache (see `#warm`). */
+  warmed(): Promise<void> {
+    return this.#warming;
+  }
+
+  /**
+   * On a large store, the first read of the statistics and series tables costs seconds (DuckDB
+   * reads and decompresses every block of them from the file: a run table's summary columns touch
+   * series spread over all of it) where later reads take tens of ms. One scan of their columns in
+   * the background after open puts them in DuckDB's cache before the first page asks.
+   */
+  async #warm(): Promise<void> {
+    try {
+      await this.#withReader(async (c) => {
+        await c.run(`SELECT count(*), sum(count), sum(non_finite), sum(finite), sum(last_v), sum(last_x),
+          sum(last_t), min(min_v), max(max_v), sum(mean), sum(m2), max(base_exp) FROM series_stats`);
+        await c.run('SELECT max(length(name)), max(length(run_id)), max(id) FROM series');
+      });
+    } catch {
+      // closed meanwhile, or the read failed: only the cache stays cold
+    }
+  }
+
   /**
    * DuckDB gives up on a database after a failed write (disk full at a checkpoint): every later
    * call fails until it is opened again. Reopens it (at most once a second, while the disk stays
@@ -1268,6 +1295,9 @@ function appendNullable(appender: DuckDBAppender, value: string | null): void {
   if (value === null) appender.appendNull();
   else appender.appendVarchar(value);
 }
+
+/** Stores with more series than this warm their tables in the background after open. */
+const WARM_AFTER_SERIES = 200_000;
 
 /** What a run left `running` by an owner that died is told, in its error message. */
 export const ORPHANED_RUN_MESSAGE =
