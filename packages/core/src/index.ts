@@ -38,6 +38,8 @@ export { createPluginContext, startPlugins, stopPlugins } from './plugin-context
 export type { ChartData, ChartQuery } from './query/chart.js';
 export type { PointRows, PointsQuery } from './query/points.js';
 export { pointsToArrow } from './query/points.js';
+export { SampleWindow, windowEnd } from './sampling/window.js';
+export { type DefineSeries, WindowBatch } from './sampling/window-batch.js';
 export type { IngestorOptions } from './store/ingestor.js';
 export { Ingestor } from './store/ingestor.js';
 export { SCHEMA_VERSION } from './store/schema.js';

@@ -1,3 +1,4 @@
+export { SampleWindow, windowEnd } from '@trainscope/core';
 export type { Decoded, GpuProcess } from './decode.js';
 export { decodeCString, decodeProcessInfos } from './decode.js';
 export { FIGURES_PER_GPU, GPU_FIGURES, GPU_QUERIES } from './gpu-fields.js';
@@ -11,4 +12,3 @@ export { nvmlPlugin } from './nvml-plugin.js';
 export type { GpuDevice, Notice } from './nvml-session.js';
 export { MAX_GPU_PROCESSES, NvmlSession } from './nvml-session.js';
 export { Rejections } from './rejections.js';
-export { SampleWindow, windowEnd } from './window.js';

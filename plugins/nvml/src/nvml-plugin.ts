@@ -1,12 +1,10 @@
 import { hostname } from 'node:os';
-import { BatchBuilder, type PluginContext, type TrainscopePlugin } from '@trainscope/core';
+import { BatchBuilder, type PluginContext, SampleWindow, type TrainscopePlugin, WindowBatch } from '@trainscope/core';
 import { FIGURES_PER_GPU, GPU_FIGURES } from './gpu-fields.js';
 import { jobPids } from './job-pids.js';
 import { DEFAULT_NVML_LIBRARY } from './nvml-library.js';
 import { type GpuDevice, NvmlSession } from './nvml-session.js';
 import { Rejections } from './rejections.js';
-import { SampleWindow } from './window.js';
-import { WindowBatch } from './window-batch.js';
 
 /** Options of `nvmlPlugin`. */
 export interface NvmlPluginOptions {

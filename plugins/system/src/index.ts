@@ -1,3 +1,4 @@
+export { SampleWindow, windowEnd } from '@trainscope/core';
 export type { Snapshot } from './figures.js';
 export { computeFigures, SYSTEM_FIGURES } from './figures.js';
 export type { HostInfoOptions, HostLimits } from './host-info.js';
@@ -15,4 +16,3 @@ export { parseProcStat } from './parse-proc-stat.js';
 export type { Parsed } from './parsed.js';
 export type { SystemPluginOptions } from './system-plugin.js';
 export { systemPlugin } from './system-plugin.js';
-export { SampleWindow, windowEnd } from './window.js';

@@ -1,13 +1,11 @@
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import type { PluginContext, TrainscopePlugin } from '@trainscope/core';
+import { type PluginContext, SampleWindow, type TrainscopePlugin, WindowBatch } from '@trainscope/core';
 import { computeFigures, type Snapshot, SYSTEM_FIGURES } from './figures.js';
 import { readHostLimits } from './host-info.js';
 import { readHead } from './read-text.js';
 import { Rejections } from './rejections.js';
 import { SystemSampler } from './sampler.js';
-import { SampleWindow } from './window.js';
-import { WindowBatch } from './window-batch.js';
 
 /** Options of `systemPlugin`. */
 export interface SystemPluginOptions {

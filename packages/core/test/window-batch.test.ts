@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SampleWindow } from '../src/window.js';
-import { WindowBatch } from '../src/window-batch.js';
+import { SampleWindow } from '../src/sampling/window.js';
+import { WindowBatch } from '../src/sampling/window-batch.js';
 
 describe('WindowBatch', () => {
   it('hands over mean/min/max per reporting slot, stamped once, asking each series id once', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SampleWindow, windowEnd } from '../src/window.js';
+import { SampleWindow, windowEnd } from '../src/sampling/window.js';
 
 function flushed(window: SampleWindow): [number, number, number, number][] {
   const out: [number, number, number, number][] = [];

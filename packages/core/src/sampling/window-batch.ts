@@ -1,4 +1,4 @@
-import type { PointBatch } from '@trainscope/core';
+import type { PointBatch } from '../batch.js';
 import type { SampleWindow } from './window.js';
 
 /** Series id of one slot's mean (part 0), min (1) or max (2); called once per slot and part. */
