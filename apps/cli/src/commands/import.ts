@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { createPluginContext, type Store } from '@trainscope/core';
+import { createPluginContext, type PluginContext, type Run, type Store } from '@trainscope/core';
 import {
   findMldashExperiments,
   importJsonlWithJs,
@@ -40,6 +40,22 @@ export async function importCommand(
   try {
     return await withStore(options.dir, async (store) => {
       const imported: { id: string; project: string; name: string; points: number; rejected: number }[] = [];
+      /** Reads into a run through a plugin context, ending the run as `guarded` does, and notes it. */
+      const importInto = async (
+        run: Run,
+        read: (context: PluginContext) => Promise<{ points: number; rejected: Record<string, number> }>,
+      ): Promise<void> => {
+        const result = await guarded(store, run.id, interrupt, async () =>
+          read(await createPluginContext(store, run.id)),
+        );
+        imported.push({
+          id: run.id,
+          project: run.project,
+          name: run.name,
+          points: result.points,
+          rejected: sum(result.rejected),
+        });
+      };
       if (stats.isDirectory()) {
         const experiments = await findMldashExperiments(source);
         if (experiments.length === 0) {
@@ -61,20 +77,9 @@ export async function importCommand(
               tags: info.tags,
               ...(info.createdAt !== null ? { startedAt: info.createdAt } : {}),
             });
-            const result = await guarded(store, run.id, interrupt, async () => {
-              const context = await createPluginContext(store, run.id);
-              return importMldashExperiment(ref.dir, context, {
-                onBytes: (n) => bar.add(n),
-                signal: interrupt.signal,
-              });
-            });
-            imported.push({
-              id: run.id,
-              project: run.project,
-              name: run.name,
-              points: result.points,
-              rejected: sum(result.rejected),
-            });
+            await importInto(run, (context) =>
+              importMldashExperiment(ref.dir, context, { onBytes: (n) => bar.add(n), signal: interrupt.signal }),
+            );
           }
         } catch (error) {
           bar.abort();
@@ -89,17 +94,9 @@ export async function importCommand(
         });
         const bar = progress('importing', { total: stats.isFile() ? stats.size : null, unit: 'bytes' });
         try {
-          const result = await guarded(store, run.id, interrupt, async () => {
-            const context = await createPluginContext(store, run.id);
-            return importJsonlWithJs(source, context, { onBytes: (n) => bar.add(n), signal: interrupt.signal });
-          });
-          imported.push({
-            id: run.id,
-            project: run.project,
-            name: run.name,
-            points: result.points,
-            rejected: sum(result.rejected),
-          });
+          await importInto(run, (context) =>
+            importJsonlWithJs(source, context, { onBytes: (n) => bar.add(n), signal: interrupt.signal }),
+          );
         } catch (error) {
           bar.abort();
           throw error;
