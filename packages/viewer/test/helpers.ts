@@ -1,3 +1,4 @@
+import type { ApiRun } from '@trainscope/client';
 import { expect } from 'vitest';
 import type { TsChart } from '../src/index.js';
 
@@ -89,4 +90,23 @@ export async function apiCall(server: string, method: string, path: string, body
   });
   expect(response.ok, await response.clone().text()).toBe(true);
   return response.json();
+}
+
+/** A run as the API returns it: `running`, created and started 2026-01-01, no params; `over` replaces fields. */
+export function apiRun(id: string, over: Partial<ApiRun> = {}): ApiRun {
+  return {
+    id,
+    project: 'p',
+    name: id,
+    status: 'running',
+    created_at: '2026-01-01T00:00:00.000Z',
+    started_at: '2026-01-01T00:00:00.000Z',
+    ended_at: null,
+    exit_code: null,
+    error_message: null,
+    params: {},
+    tags: [],
+    host: {},
+    ...over,
+  };
 }

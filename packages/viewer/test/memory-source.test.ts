@@ -2,7 +2,7 @@ import type { ApiRun, ApiSeries } from '@trainscope/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import '../src/index.js';
 import { MemorySource, type TsChart } from '../src/index.js';
-import { colourNear, rgb, toCanvas, until } from './helpers.js';
+import { apiRun, colourNear, rgb, toCanvas, until } from './helpers.js';
 
 const BLUE = rgb('#0969da');
 
@@ -10,20 +10,7 @@ afterEach(() => {
   document.body.replaceChildren();
 });
 
-const run: ApiRun = {
-  id: 'mem1',
-  project: 'offline',
-  name: 'handed-in',
-  status: 'running',
-  created_at: '2026-01-01T00:00:00.000Z',
-  started_at: '2026-01-01T00:00:00.000Z',
-  ended_at: null,
-  exit_code: null,
-  error_message: null,
-  params: { lr: 0.1 },
-  tags: [],
-  host: {},
-};
+const run: ApiRun = apiRun('mem1', { project: 'offline', name: 'handed-in', params: { lr: 0.1 } });
 
 function series(id: number, name: string, kind: ApiSeries['kind'] = 'training'): ApiSeries {
   return {

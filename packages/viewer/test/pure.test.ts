@@ -13,6 +13,7 @@ import {
   traceVertices,
   zoomRange,
 } from '../src/index.js';
+import { apiRun } from './helpers.js';
 
 function series(id: number, name: string, extra: Partial<ApiSeries> = {}): ApiSeries {
   return {
@@ -31,21 +32,7 @@ function series(id: number, name: string, extra: Partial<ApiSeries> = {}): ApiSe
 }
 
 function run(id: string, extra: Partial<ApiRun> = {}): ApiRun {
-  return {
-    id,
-    project: 'p',
-    name: id,
-    status: 'completed',
-    created_at: '2026-01-01T00:00:00.000Z',
-    started_at: null,
-    ended_at: null,
-    exit_code: null,
-    error_message: null,
-    params: {},
-    tags: [],
-    host: {},
-    ...extra,
-  };
+  return apiRun(id, { status: 'completed', started_at: null, ...extra });
 }
 
 describe('M4 buckets in the browser', () => {

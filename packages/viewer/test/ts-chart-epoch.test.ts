@@ -2,7 +2,7 @@ import type { ApiRun, ApiScale, ApiSeries } from '@trainscope/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import '../src/index.js';
 import { MemorySource, type TsChart } from '../src/index.js';
-import { colourNear, hover, mountChart, rendered, rgb, toCanvas, until } from './helpers.js';
+import { apiRun, colourNear, hover, mountChart, rendered, rgb, toCanvas, until } from './helpers.js';
 
 const BLUE = rgb('#0969da');
 
@@ -11,20 +11,7 @@ afterEach(() => {
 });
 
 function run(id: string, name: string): ApiRun {
-  return {
-    id,
-    project: 'epochs',
-    name,
-    status: 'running',
-    created_at: '2026-01-01T00:00:00.000Z',
-    started_at: '2026-01-01T00:00:00.000Z',
-    ended_at: null,
-    exit_code: null,
-    error_message: null,
-    params: {},
-    tags: [],
-    host: {},
-  };
+  return apiRun(id, { project: 'epochs', name });
 }
 
 function series(id: number, runId: string, name: string, xScale: ApiScale | null): ApiSeries {
