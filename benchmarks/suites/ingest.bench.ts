@@ -5,8 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { Store } from '@trainscope/core';
+import { BIGINT, BOOLEAN, DOUBLE, DuckDBInstance, UINTEGER } from '@duckdb/node-api';
+import { ChunkAppender, Store } from '@trainscope/core';
 import { type Benchmark, median } from '../lib/harness.ts';
 
 const SERIES = 10;
@@ -54,6 +54,44 @@ async function duckdbRange(dir: string, total: number): Promise<number> {
   await c.run(
     `INSERT INTO points SELECT (i % ${SERIES})::UINTEGER, i // ${SERIES}, (i // ${SERIES})::DOUBLE, 1.7e12 + i, sin(i), false FROM range(${total}) r(i)`,
   );
+  const ms = performance.now() - start;
+  c.closeSync();
+  db.closeSync();
+  return ms;
+}
+
+/**
+ * (a2) The same points alone, as the Ingestor writes them (data chunks through DuckDB's appender,
+ * one transaction per 1M points), with no levels, statistics or planning: what the store pays
+ * DuckDB before doing any work of its own.
+ */
+async function duckdbAppender(dir: string, total: number): Promise<number> {
+  const db = await DuckDBInstance.create(join(dir, 'appender.duckdb'));
+  const c = await db.connect();
+  await c.run(
+    'CREATE TABLE points (series_id UINTEGER NOT NULL, n BIGINT NOT NULL, x DOUBLE NOT NULL, t DOUBLE NOT NULL, v DOUBLE, xa BOOLEAN NOT NULL)',
+  );
+  const perTransaction = 1_000_000;
+  const chunks = new ChunkAppender([UINTEGER, BIGINT, DOUBLE, DOUBLE, DOUBLE, BOOLEAN]);
+  const batches = [];
+  for (let offset = 0; offset < total; offset += perTransaction) {
+    const b = makeBatch(
+      offset,
+      Math.min(perTransaction, total - offset),
+      Array.from({ length: SERIES }, (_, s) => s),
+    );
+    const n = new BigInt64Array(b.length);
+    for (let j = 0; j < b.length; j++) n[j] = BigInt(b.x[j] as number);
+    batches.push([b.series, n, b.x, b.time, b.value, new Uint8Array(b.length)] as const);
+  }
+  const start = performance.now();
+  for (const columns of batches) {
+    await c.run('BEGIN TRANSACTION');
+    const appender = await c.createAppender('points');
+    chunks.append(appender, columns, 0, columns[0].length);
+    appender.closeSync();
+    await c.run('COMMIT');
+  }
   const ms = performance.now() - start;
   c.closeSync();
   db.closeSync();
@@ -112,16 +150,20 @@ export default {
     const repeats = 3;
     const ours: number[] = [];
     const ceiling: number[] = [];
+    const appender: number[] = [];
     const sqlite: number[] = [];
     for (let r = 0; r < repeats; r++) {
       ours.push(total / ((await trainscopeIngest(join(tmpDir, `ts-${r}`), total)) / 1000));
       ceiling.push(total / ((await duckdbRange(tmpDir, total)) / 1000));
+      appender.push(total / ((await duckdbAppender(tmpDir, total)) / 1000));
       const ms = sqliteMlflow(join(tmpDir), sqliteTotal);
       if (ms !== null) sqlite.push(sqliteTotal / (ms / 1000));
       // fresh files for the next repeat
       const { rmSync } = await import('node:fs');
       rmSync(join(tmpDir, 'ceiling.duckdb'), { force: true });
       rmSync(join(tmpDir, 'ceiling.duckdb.wal'), { force: true });
+      rmSync(join(tmpDir, 'appender.duckdb'), { force: true });
+      rmSync(join(tmpDir, 'appender.duckdb.wal'), { force: true });
       rmSync(join(tmpDir, 'mlflow.sqlite'), { force: true });
       rmSync(join(tmpDir, 'mlflow.sqlite-wal'), { force: true });
       rmSync(join(tmpDir, 'mlflow.sqlite-shm'), { force: true });
@@ -129,10 +171,17 @@ export default {
     }
     const o = median(ours);
     const a = median(ceiling);
+    const a2 = median(appender);
     const b = sqlite.length ? median(sqlite) : null;
     const rows = [
       { case: 'trainscope Ingestor (points + M4 levels + stats)', points: total, 'points/s': o, 'vs ours': 1 },
       { case: '(a) DuckDB INSERT ... FROM range(n)', points: total, 'points/s': a, 'vs ours': a / o },
+      {
+        case: '(a2) the same points alone through the appender, 1M per transaction',
+        points: total,
+        'points/s': a2,
+        'vs ours': a2 / o,
+      },
       {
         case: '(b) SQLite MLflow metrics table (better-sqlite3)',
         points: sqliteTotal,
@@ -143,6 +192,7 @@ export default {
     const notes = [
       `median of ${repeats} runs; ${SERIES} series, batches of ${BATCH.toLocaleString()} points`,
       `ours / DuckDB ceiling = ${(o / a).toFixed(2)} (target >= 0.80)`,
+      `points alone through the appender / DuckDB ceiling = ${(a2 / a).toFixed(2)}: what is left for levels, statistics and planning`,
       b === null
         ? 'better-sqlite3 not installed: (b) skipped'
         : `ours / SQLite = ${(o / b).toFixed(1)}x (target >= 10x)`,

@@ -40,6 +40,7 @@ export type { PointRows, PointsQuery } from './query/points.js';
 export { pointsToArrow } from './query/points.js';
 export { SampleWindow, windowEnd } from './sampling/window.js';
 export { type DefineSeries, WindowBatch } from './sampling/window-batch.js';
+export { ChunkAppender, type Column } from './store/chunk-appender.js';
 export type { IngestorOptions } from './store/ingestor.js';
 export { Ingestor } from './store/ingestor.js';
 export { SCHEMA_VERSION } from './store/schema.js';
