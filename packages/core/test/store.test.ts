@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { BatchError, QueryError, Store, UnknownRunError, UnknownSeriesError } from '../src/index.js';
+import { BatchError, DB_FILE, QueryError, Store, UnknownRunError, UnknownSeriesError } from '../src/index.js';
 import { batchOf, openStore, tempDir } from './helpers.js';
 
 describe('runs', () => {
@@ -340,6 +342,45 @@ describe('series and points', () => {
     expect((await store.runSummaries([runs[0]!.id], ['a\u0000b', 'loss'])).get(runs[0]!.id)?.get('loss')?.count).toBe(
       2,
     );
+  });
+
+  it('answers summary columns with NaN, infinite, NULL and missing statistics as summaries() does', async () => {
+    const dir = tempDir();
+    const first = await Store.open({ dir });
+    const run = await first.createRun();
+    await first.openRun(run.id);
+    const id = (name: string) => first.defineSeries(run.id, { name }).id;
+    const [mixed, nan, inf, nulls, empty] = [id('mixed'), id('nan'), id('inf'), id('nulls'), id('empty')];
+    first.ingestor.ingest(
+      batchOf(
+        [mixed, mixed, mixed, mixed, nan, nan, inf, nulls, nulls],
+        [0, 1, 2, 3, 0, 1, 0, 0, 1],
+        [Number.NaN, Infinity, 2, -Infinity, Number.NaN, Number.NaN, Infinity, 1, 3],
+      ),
+    );
+    await first.close();
+    // Statistics columns the store never leaves NULL, made NULL: read back as before.
+    const instance = await DuckDBInstance.create(join(dir, DB_FILE));
+    const c = await instance.connect();
+    await c.run(`UPDATE series_stats SET last_v = NULL, last_x = NULL, last_t = NULL, min_v = NULL, max_v = NULL,
+      mean = NULL, m2 = NULL WHERE series_id = ${nulls}`);
+    c.closeSync();
+    instance.closeSync();
+    const store = await openStore({ dir });
+    const names = ['mixed', 'nan', 'inf', 'nulls', 'empty'];
+    const got = (await store.runSummaries([run.id], names)).get(run.id);
+    const ids = [mixed, nan, inf, nulls, empty];
+    const one = await store.summaries(ids);
+    expect(names.map((name) => got?.get(name))).toEqual(one);
+    expect(got?.get('mixed')).toMatchObject({ count: 4, nonFinite: 3, last: -Infinity, min: -Infinity, max: Infinity });
+    expect(got?.get('nan')).toMatchObject({ count: 2, nonFinite: 2, min: null, mean: null, std: null });
+    expect(Number.isNaN(got?.get('nan')?.last)).toBe(true);
+    expect(got?.get('inf')).toMatchObject({ count: 1, nonFinite: 1, last: Infinity, min: null });
+    expect(got?.get('nulls')).toMatchObject({ count: 2, mean: 0, std: 0 });
+    expect(Number.isNaN(got?.get('nulls')?.last)).toBe(true);
+    expect(Number.isNaN(got?.get('nulls')?.min)).toBe(true);
+    expect(got?.get('empty')).toMatchObject({ seriesId: empty, count: 0, last: null, lastX: null, min: null });
+    await store.close();
   });
 
   it('keeps summary columns current after the first call: new runs, new series, new points', async () => {

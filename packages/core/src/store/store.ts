@@ -31,6 +31,7 @@ import { type PointRows, type PointsQuery, readPoints } from '../query/points.js
 import { seriesIdList } from '../query/read-doubles.js';
 import { watchFileSize } from './file-size.js';
 import { Ingestor, type IngestorOptions } from './ingestor.js';
+import { readColumns } from './read-columns.js';
 import { repairLevels, repairPoints, repairStore, type StoreRepair } from './recovery.js';
 import { labelKey, logFromRow, runFromRow, seriesFromRow } from './rows.js';
 import { MIGRATIONS, SCHEMA_DDL, SCHEMA_VERSION, STAGE_DDL } from './schema.js';
@@ -51,6 +52,7 @@ import {
   resolveStoreDir,
   updateOwner,
 } from './store-dir.js';
+import { StoredStats } from './stored-stats.js';
 
 /** How long points stay in the hot table before moving to Parquet files. */
 export interface RetentionPolicy {
@@ -119,6 +121,13 @@ function statsFromRow(row: Record<string, DuckDBValue>): SeriesStats {
     m2: num(row['m2'], 0),
   };
 }
+
+/**
+ * The statistics columns as DOUBLE, in `STATS_FIELDS` order: a NULL that `statsFromRow` reads as 0
+ * is made 0 here; everywhere else it reads as NaN, as NULL does read as NaN by `readColumns`.
+ */
+const STATS_DOUBLES = `coalesce(st.count, 0)::DOUBLE, coalesce(st.non_finite, 0)::DOUBLE, coalesce(st.finite, 0)::DOUBLE,
+  st.last_v, st.last_x, st.last_t, st.min_v, st.max_v, coalesce(st.mean, 0), coalesce(st.m2, 0)`;
 
 /** Runs kept by the name index in all (one map entry per run and name, ~100 bytes each). */
 const NAME_INDEX_MAX_RUNS = 1_000_000;
@@ -194,8 +203,8 @@ export class Store {
   readonly #runs = new Map<string, Run>();
   /** Names a run table asked for: each run's first series of that name (see runSummaries). */
   readonly #nameIndex = new Map<string, NameIndexEntry>();
-  /** Summaries read from the database of series this object does not write (see runSummaries). */
-  readonly #storedSummaries = new Map<number, SeriesSummary>();
+  /** Statistics read from the database of series this object does not write (see runSummaries). */
+  readonly #storedStats = new StoredStats();
   readonly #logCount = new Map<string, number>();
   /** When each run last changed or had points committed, in this process (epoch ms). */
   readonly #activity = new Map<string, number>();
@@ -670,7 +679,7 @@ export class Store {
     for (const runId of new Set(runIds)) {
       for (const name of wanted) {
         const id = index.get(name)?.get(runId);
-        if (id !== undefined && !this.#states.has(id) && !this.#storedSummaries.has(id)) unread.push(id);
+        if (id !== undefined && !this.#states.has(id) && !this.#storedStats.has(id)) unread.push(id);
       }
     }
     if (unread.length > 0) await this.#readStoredSummaries(unread);
@@ -684,7 +693,7 @@ export class Store {
           out.set(runId, byName);
         }
         const state = this.#states.get(id);
-        byName.set(name, state ? summaryOf(state) : (this.#storedSummaries.get(id) ?? summaryOfStats(id, NO_STATS)));
+        byName.set(name, state ? summaryOf(state) : (this.#storedStats.summary(id) ?? summaryOfStats(id, NO_STATS)));
       }
     }
     return out;
@@ -711,9 +720,11 @@ export class Store {
 
   /**
    * Index entries of names not yet asked for, filled by one scan of the series table for all of
-   * them, with the statistics of every series found (one scan per name made a first run table
-   * with six summary columns on a 10M-series store take 2.2 s; most of one scan's time is the
-   * first read of the statistics table, which reading only the runs asked about does not avoid).
+   * them, with the statistics of each run's first series of each (one scan per name made a first
+   * run table with six summary columns on a 10M-series store take 2.2 s; most of one scan's time
+   * is the first read of the statistics table, which reading only the runs asked about does not
+   * avoid). Read as columns, kept as columns (`StoredStats`): 60,000 rows of it turned into row
+   * objects, then summaries, took longer than the join itself.
    */
   #loadNameIndex(names: string[]): Map<string, NameIndexEntry> {
     // Registered before the read: defineSeries adds series of these names from now on. Series not
@@ -723,22 +734,33 @@ export class Store {
     const unwritten = [...this.#writingSeries, ...this.#pendingSeries].filter((s) => wanted.has(s.name));
     const entries = new Map<string, NameIndexEntry>();
     const ready = this.#withReader(async (c) => {
-      const reader = await c.runAndReadAll(
-        `SELECT s.id, s.run_id, s.name, ${STATS_COLUMNS} FROM series s LEFT JOIN series_stats st ON st.series_id = s.id
-         WHERE s.name IN (${names.map(() => '?').join(', ')})`,
+      // The name as its position in `names` (a name is text past 12 bytes, a native call each).
+      const params = names.map((_, i) => `$${i + 1}`);
+      const { length, numbers, texts } = await readColumns(
+        c,
+        `SELECT s.id::DOUBLE, CASE s.name ${params.map((p, i) => `WHEN ${p} THEN ${i}`).join(' ')} END::DOUBLE,
+           s.run_id, ${STATS_DOUBLES}
+         FROM series s LEFT JOIN series_stats st ON st.series_id = s.id WHERE s.name IN (${params.join(', ')})`,
         names,
       );
-      for (const row of reader.getRowObjects()) {
-        const runs = entries.get(String(row['name']))?.runs;
-        const id = Number(row['id']);
-        if (runs) keepLowest(runs, String(row['run_id']), id);
-        if (!this.#states.has(id)) this.#storedSummaries.set(id, summaryOfStats(id, statsFromRow(row)));
+      const [ids, nameAt, ...stats] = numbers as [Float64Array, Float64Array, ...Float64Array[]];
+      const runIds = texts[0] as string[];
+      const byPosition = names.map((name) => entries.get(name)?.runs as Map<string, number>);
+      for (let i = 0; i < length; i++) {
+        keepLowest(byPosition[nameAt[i] as number] as Map<string, number>, runIds[i] as string, ids[i] as number);
       }
+      // Only the series the index answers with: a later series of a name (other labels) is never asked.
+      const picked: number[] = [];
+      for (let i = 0; i < length; i++) {
+        const id = ids[i] as number;
+        if (byPosition[nameAt[i] as number]?.get(runIds[i] as string) === id && !this.#states.has(id)) picked.push(i);
+      }
+      this.#storedStats.setRows(ids, stats, picked);
       for (const series of unwritten) {
         const runs = entries.get(series.name)?.runs;
         if (runs) keepLowest(runs, series.runId, series.id);
       }
-      this.#trimStoredSummaries();
+      this.#storedStats.trim(STORED_SUMMARIES_MAX);
     });
     for (const name of names) {
       const entry: NameIndexEntry = { runs: new Map(), ready };
@@ -753,7 +775,7 @@ export class Store {
 
   /**
    * Summaries from the statistics table of series this object does not write (a series with no
-   * row there has no points yet), kept in #storedSummaries. Only that table: the ids come from the
+   * row there has no points yet), kept in #storedStats. Only that table: the ids come from the
    * name index, so they are known series.
    */
   async #readStoredSummaries(ids: number[]): Promise<void> {
@@ -761,8 +783,8 @@ export class Store {
       `SELECT st.series_id, ${STATS_COLUMNS} FROM series_stats st WHERE st.series_id IN (${seriesIdList(ids)})`,
     );
     const found = new Map(rows.map((row) => [Number(row['series_id']), statsFromRow(row)]));
-    for (const id of ids) this.#storedSummaries.set(id, summaryOfStats(id, found.get(id) ?? NO_STATS));
-    this.#trimStoredSummaries();
+    for (const id of ids) this.#storedStats.set(id, found.get(id) ?? NO_STATS);
+    this.#storedStats.trim(STORED_SUMMARIES_MAX);
   }
 
   /** Drops the least recently asked names past NAME_INDEX_MAX_RUNS entries in all, never `keep`. */
@@ -774,16 +796,6 @@ export class Store {
       if (keep.has(name)) continue;
       this.#nameIndex.delete(name);
       total -= entry.runs.size;
-    }
-  }
-
-  #trimStoredSummaries(): void {
-    const excess = this.#storedSummaries.size - STORED_SUMMARIES_MAX;
-    if (excess <= 0) return;
-    let dropped = 0;
-    for (const id of this.#storedSummaries.keys()) {
-      if (dropped++ >= excess) break;
-      this.#storedSummaries.delete(id);
     }
   }
 
@@ -1028,8 +1040,9 @@ export class Store {
   async #warm(): Promise<void> {
     try {
       await this.#withReader(async (c) => {
-        await c.run(`SELECT count(*), sum(count), sum(non_finite), sum(finite), sum(last_v), sum(last_x),
-          sum(last_t), min(min_v), max(max_v), sum(mean), sum(m2), max(base_exp) FROM series_stats`);
+        // series_id too: the join of a summary column's first read probes the table by it.
+        await c.run(`SELECT count(*), sum(series_id), sum(count), sum(non_finite), sum(finite), sum(last_v),
+          sum(last_x), sum(last_t), min(min_v), max(max_v), sum(mean), sum(m2), max(base_exp) FROM series_stats`);
         await c.run('SELECT max(length(name)), max(length(run_id)), max(id) FROM series');
       });
     } catch {
