@@ -968,7 +968,6 @@ export class Store {
         );
         return Number(rows.getRows()[0]?.[0] ?? 0);
       });
-      watch?.stop();
       renameSync(tmp, path);
       options.onBytes?.(statSync(path).size);
       return count;

@@ -83,11 +83,11 @@ export class StoredStats {
 
   /** Sets the statistics of series `id`. */
   set(id: number, stats: Readonly<SeriesStats>): void {
-    const row = this.#rowFor(id);
-    this.#summaries.delete(id);
-    STATS_FIELDS.forEach((field, f) => {
-      (this.#columns[f] as Float64Array)[row] = stats[field];
-    });
+    this.setRows(
+      [id],
+      STATS_FIELDS.map((field) => Float64Array.of(stats[field])),
+      [0],
+    );
   }
 
   /** The summary of series `id`, or undefined when not held. */
@@ -129,24 +129,6 @@ export class StoredStats {
       const held = (this.#slots[slot] as number) - 1;
       if (held < 0 || this.#ids[held] === id) return held;
     }
-  }
-
-  #rowFor(id: number): number {
-    const mask = this.#slots.length - 1;
-    let slot = hash(id) >>> this.#shift;
-    for (; ; slot = (slot + 1) & mask) {
-      const held = (this.#slots[slot] as number) - 1;
-      if (held < 0) break;
-      if (this.#ids[held] === id) return held;
-    }
-    if (this.#used === this.#ids.length) {
-      this.#grow();
-      return this.#rowFor(id);
-    }
-    const row = this.#used++;
-    this.#ids[row] = id;
-    this.#slots[slot] = row + 1;
-    return row;
   }
 
   /** Doubles the rows and the slots (kept at most half full). */
