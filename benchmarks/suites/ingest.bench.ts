@@ -110,6 +110,11 @@ async function duckdbAppender(dir: string, total: number, overlap: boolean): Pro
   return ms;
 }
 
+/** Removes a database file and the log files beside it (DuckDB's `.wal`, SQLite's `-wal` and `-shm`). */
+function removeDatabase(path: string): void {
+  for (const suffix of ['', '.wal', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+}
+
 interface SqliteDb {
   pragma(s: string): unknown;
   exec(s: string): unknown;
@@ -169,19 +174,12 @@ export default {
       ours.push(total / ((await trainscopeIngest(join(tmpDir, `ts-${r}`), total)) / 1000));
       ceiling.push(total / ((await duckdbRange(tmpDir, total)) / 1000));
       appender.push(total / ((await duckdbAppender(tmpDir, total, false)) / 1000));
-      rmSync(join(tmpDir, 'appender.duckdb'), { force: true });
-      rmSync(join(tmpDir, 'appender.duckdb.wal'), { force: true });
+      removeDatabase(join(tmpDir, 'appender.duckdb'));
       overlapped.push(total / ((await duckdbAppender(tmpDir, total, true)) / 1000));
       const ms = sqliteMlflow(join(tmpDir), sqliteTotal);
       if (ms !== null) sqlite.push(sqliteTotal / (ms / 1000));
       // fresh files for the next repeat
-      rmSync(join(tmpDir, 'ceiling.duckdb'), { force: true });
-      rmSync(join(tmpDir, 'ceiling.duckdb.wal'), { force: true });
-      rmSync(join(tmpDir, 'appender.duckdb'), { force: true });
-      rmSync(join(tmpDir, 'appender.duckdb.wal'), { force: true });
-      rmSync(join(tmpDir, 'mlflow.sqlite'), { force: true });
-      rmSync(join(tmpDir, 'mlflow.sqlite-wal'), { force: true });
-      rmSync(join(tmpDir, 'mlflow.sqlite-shm'), { force: true });
+      for (const file of ['ceiling.duckdb', 'appender.duckdb', 'mlflow.sqlite']) removeDatabase(join(tmpDir, file));
       rmSync(join(tmpDir, `ts-${r}`), { recursive: true, force: true });
     }
     const o = median(ours);
