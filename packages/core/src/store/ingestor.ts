@@ -105,8 +105,6 @@ interface Scratch {
   xs: Float64Array;
   ns: BigInt64Array;
   xa: Uint8Array;
-  slotOf: Int32Array;
-  all: Int32Array;
 }
 
 /** Pending points, columnar and growable. */
@@ -200,9 +198,14 @@ interface SeriesPlan {
   baseExp: number;
   next: SeriesState;
   levels: M4Builder[];
-  /** Indices into the flushed points of this series' points, in arrival order. */
+  /** Indices into the flushed points of this series' points, in arrival order (filled for deltas). */
   rows: Int32Array;
+  /** For a series without a bucket grid: its first points, held back until the grid is chosen. */
+  undecided: number[] | null;
 }
+
+/** Points of a new series that choose its bucket grid (see `chooseBaseExponent`). */
+const UNDECIDED_SAMPLE = 4096;
 
 /**
  * Takes columnar batches, keeps them pending briefly, and writes them in one transaction per
@@ -224,8 +227,6 @@ export class Ingestor {
     xs: new Float64Array(0),
     ns: new BigInt64Array(0),
     xa: new Uint8Array(0),
-    slotOf: new Int32Array(0),
-    all: new Int32Array(0),
   };
   #flushing: Promise<void> = Promise.resolve();
   /** Pairs (time acknowledged, points accepted after it), oldest first from `#ackHead`. */
@@ -475,11 +476,10 @@ export class Ingestor {
         xs = scratch.xs.subarray(0, batch.length);
         const ns = scratch.ns.subarray(0, batch.length);
         xa = scratch.xa.subarray(0, batch.length);
-        xa.fill(0);
         this.#inFlight = batch.length;
         this.#inFlightSince = performance.now();
         const writes = new LevelWrites();
-        plans = this.#plan(batch, xs, ns, xa, writes, scratch);
+        plans = this.#plan(batch, xs, ns, xa, writes);
         evicted = this.#evictions(plans, writes);
         if (evicted.length > 0) this.#evictionEpoch++;
         const c = this.#host.connection;
@@ -531,7 +531,10 @@ export class Ingestor {
     for (const plan of plans.values()) runs.add(plan.state.series.runId);
     this.#oldestUncommittedAck(); // drops what this commit covered
     if (runs.size > 0) this.#host.touched(runs);
-    if (this.#host.wantsDeltas()) this.#host.committed(this.#deltas(plans, batch, xs, xa));
+    if (this.#host.wantsDeltas()) {
+      this.#groupRows(plans, batch);
+      this.#host.committed(this.#deltas(plans, batch, xs, xa));
+    }
     if (taken !== null) {
       (taken as PendingPoints).clear();
       this.#spare = taken;
@@ -547,8 +550,6 @@ export class Ingestor {
         xs: new Float64Array(size),
         ns: new BigInt64Array(size),
         xa: new Uint8Array(size),
-        slotOf: new Int32Array(size),
-        all: new Int32Array(size),
       };
     }
     return this.#scratch;
@@ -589,9 +590,10 @@ export class Ingestor {
   }
 
   /**
-   * Groups points by series (a counting sort, arrival order kept), numbers them, fills the
-   * effective x (the point number where none was given), and builds M4 levels and the next
-   * statistics per series. Nothing in memory changes until the flush commits.
+   * One pass over the flush's points in arrival order: numbers each within its series, fills
+   * the effective x (the point number where none was given), adds it to its series' level-0 M4
+   * buckets and folds it into the series' next statistics. Coarser levels are then built from
+   * level 0, bucket by bucket. Nothing in memory changes until the flush commits.
    */
   #plan(
     batch: PointBatch,
@@ -599,72 +601,143 @@ export class Ingestor {
     ns: BigInt64Array,
     xa: Uint8Array,
     writes: LevelWrites,
-    scratch: Scratch,
   ): Map<number, SeriesPlan> {
     const plans = new Map<number, SeriesPlan>();
     const { series, length } = batch;
+    const bx = batch.x;
+    const values = batch.value;
+    const times = batch.time;
     const order: SeriesPlan[] = [];
-    const counts: number[] = [];
-    let lastId = -1;
-    let slot = -1;
-    const slotOf = scratch.slotOf;
     const slots = this.#slots;
     slots.clear();
+    // BigInt64Array written through a 32-bit view: no BigInt per point.
+    const words = new Uint32Array(ns.buffer, ns.byteOffset, ns.length * 2);
+    let lastId = -1;
+    let plan: SeriesPlan | undefined;
+    let next: SeriesState | undefined;
+    let level0: M4Builder | null = null;
     for (let i = 0; i < length; i++) {
       const id = series[i] as number;
       if (id !== lastId) {
-        let found = slots.get(id);
-        if (found < 0) {
+        const slot = slots.get(id);
+        if (slot >= 0) plan = order[slot] as SeriesPlan;
+        else {
           const state = this.#host.state(id);
           if (!state) {
             slots.clear();
             throw new UnknownSeriesError(id);
           }
-          found = slots.add(id);
-          const plan: SeriesPlan = { state, baseExp: 0, next: { ...state }, levels: [], rows: new Int32Array(0) };
+          slots.add(id);
+          const baseExp = state.baseExp;
+          plan = {
+            state,
+            baseExp: baseExp ?? 0,
+            next: { ...state },
+            levels: baseExp === null ? [] : [new M4Builder(baseExp, 4)],
+            rows: new Int32Array(0),
+            undecided: baseExp === null ? [] : null,
+          };
           order.push(plan);
           plans.set(id, plan);
-          counts.push(0);
         }
-        slot = found;
+        next = plan.next;
+        level0 = plan.undecided === null ? (plan.levels[0] as M4Builder) : null;
         lastId = id;
       }
-      slotOf[i] = slot;
-      counts[slot] = (counts[slot] as number) + 1;
+      const p = plan as SeriesPlan;
+      const nx = next as SeriesState;
+      const n = nx.count;
+      let x = bx[i] as number;
+      if (Number.isNaN(x)) {
+        x = n;
+        xa[i] = 1;
+      } else {
+        xa[i] = 0;
+      }
+      xs[i] = x;
+      words[2 * i] = n >>> 0;
+      words[2 * i + 1] = Math.floor(n / 4294967296);
+      const v = values[i] as number;
+      if (level0 !== null) level0.addPoint(x, v);
+      else {
+        const undecided = p.undecided as number[];
+        undecided.push(i);
+        if (undecided.length === UNDECIDED_SAMPLE) level0 = this.#decideBase(p, xs, values);
+      }
+      nx.count = n + 1;
+      // "last" is the point with the greatest x, the latest arrival on ties.
+      if (!(x < nx.lastX)) {
+        nx.lastX = x;
+        nx.lastV = v;
+        nx.lastT = times[i] as number;
+      }
+      if (v - v === 0) {
+        const finite = nx.finite + 1;
+        nx.finite = finite;
+        if (!(v >= nx.min)) nx.min = v;
+        if (!(v <= nx.max)) nx.max = v;
+        const d = v - nx.mean;
+        nx.mean += d / finite;
+        nx.m2 += d * (v - nx.mean);
+      } else {
+        nx.nonFinite++;
+        if (v === Infinity && !(v <= nx.max)) nx.max = v;
+        if (v === -Infinity && !(v >= nx.min)) nx.min = v;
+      }
     }
     slots.clear();
-    const all = scratch.all;
-    const offsets = new Int32Array(order.length + 1);
-    for (let k = 0; k < order.length; k++) offsets[k + 1] = (offsets[k] as number) + (counts[k] as number);
-    const fill = offsets.slice(0, order.length);
-    for (let i = 0; i < length; i++) {
-      const k = slotOf[i] as number;
-      all[fill[k] as number] = i;
-      fill[k] = (fill[k] as number) + 1;
-    }
-    // BigInt64Array written through a 32-bit view: no BigInt per point.
-    const words = new Uint32Array(ns.buffer, ns.byteOffset, ns.length * 2);
-    for (let k = 0; k < order.length; k++) {
-      const plan = order[k] as SeriesPlan;
-      plan.rows = all.subarray(offsets[k] as number, offsets[k + 1] as number);
-      const rows = plan.rows;
-      let n = plan.state.count;
-      for (let j = 0; j < rows.length; j++, n++) {
-        const i = rows[j] as number;
-        const x = batch.x[i] as number;
-        if (Number.isNaN(x)) {
-          xs[i] = n;
-          xa[i] = 1;
-        } else {
-          xs[i] = x;
-        }
-        words[2 * i] = n >>> 0;
-        words[2 * i + 1] = Math.floor(n / 4294967296);
+    for (const p of order) {
+      if (p.undecided !== null) this.#decideBase(p, xs, values);
+      p.next.baseExp = p.baseExp;
+      for (let l = 1; l < LEVEL_COUNT; l++) {
+        const finer = (p.levels[l - 1] as M4Builder).columns();
+        const coarser = new M4Builder(p.baseExp + LEVEL_STEP * l, Math.min(64, (finer.length >> LEVEL_STEP) + 2));
+        for (let b = 0; b < finer.length; b++) coarser.addBucket(finer, b);
+        p.levels.push(coarser);
       }
-      this.#planSeries(plan, batch, xs);
-      this.#settleLevels(plan, writes);
+      this.#settleLevels(p, writes);
     }
     return plans;
+  }
+
+  /**
+   * For a series without a bucket grid yet: chooses its level-0 exponent from the first points
+   * of this flush (those held back in `undecided`) and adds them to a new level-0 builder.
+   */
+  #decideBase(plan: SeriesPlan, xs: Float64Array, values: Float64Array): M4Builder {
+    const undecided = plan.undecided as number[];
+    const sample = new Float64Array(undecided.length);
+    for (let j = 0; j < undecided.length; j++) sample[j] = xs[undecided[j] as number] as number;
+    plan.baseExp = chooseBaseExponent(sample);
+    const level0 = new M4Builder(plan.baseExp, 4);
+    for (const i of undecided) level0.addPoint(xs[i] as number, values[i] as number);
+    plan.levels = [level0];
+    plan.undecided = null;
+    return level0;
+  }
+
+  /** Fills each plan's `rows`: the indices of its points in the flush, arrival order kept. */
+  #groupRows(plans: Map<number, SeriesPlan>, batch: PointBatch): void {
+    const { series, length } = batch;
+    const all = new Int32Array(length);
+    const fill = new Map<number, number>();
+    for (let i = 0; i < length; i++) {
+      const id = series[i] as number;
+      fill.set(id, (fill.get(id) ?? 0) + 1);
+    }
+    let at = 0;
+    for (const [id, plan] of plans) {
+      const m = fill.get(id) ?? 0;
+      plan.rows = all.subarray(at, at + m);
+      fill.set(id, at);
+      at += m;
+    }
+    for (let i = 0; i < length; i++) {
+      const id = series[i] as number;
+      const f = fill.get(id) as number;
+      all[f] = i;
+      fill.set(id, f + 1);
+    }
   }
 
   /**
@@ -741,56 +814,6 @@ export class Ingestor {
       out.push(state);
     }
     return out;
-  }
-
-  #planSeries(plan: SeriesPlan, batch: PointBatch, xs: Float64Array): void {
-    const { state, next, rows } = plan;
-    let baseExp = state.baseExp;
-    if (baseExp === null) {
-      const sample = new Float64Array(Math.min(rows.length, 4096));
-      for (let j = 0; j < sample.length; j++) sample[j] = xs[rows[j] as number] as number;
-      baseExp = chooseBaseExponent(sample);
-    }
-    plan.baseExp = baseExp;
-    next.baseExp = baseExp;
-    // Sized for the buckets these points can fill (a flush may touch many series with few points).
-    const level0 = new M4Builder(baseExp, Math.min(64, (rows.length >> 6) + 2));
-    const values = batch.value;
-    const times = batch.time;
-    let { count, nonFinite, finite, lastV, lastX, lastT, min, max, mean, m2 } = next;
-    for (let j = 0; j < rows.length; j++) {
-      const i = rows[j] as number;
-      const x = xs[i] as number;
-      const v = values[i] as number;
-      level0.addPoint(x, v);
-      count++;
-      // "last" is the point with the greatest x, the latest arrival on ties.
-      if (!(x < lastX)) {
-        lastX = x;
-        lastV = v;
-        lastT = times[i] as number;
-      }
-      if (v - v === 0) {
-        finite++;
-        if (!(v >= min)) min = v;
-        if (!(v <= max)) max = v;
-        const d = v - mean;
-        mean += d / finite;
-        m2 += d * (v - mean);
-      } else {
-        nonFinite++;
-        if (v === Infinity && !(v <= max)) max = v;
-        if (v === -Infinity && !(v >= min)) min = v;
-      }
-    }
-    Object.assign(next, { count, nonFinite, finite, lastV, lastX, lastT, min, max, mean, m2 });
-    plan.levels = [level0];
-    for (let l = 1; l < LEVEL_COUNT; l++) {
-      const finer = (plan.levels[l - 1] as M4Builder).columns();
-      const coarser = new M4Builder(baseExp + LEVEL_STEP * l, Math.min(64, (finer.length >> LEVEL_STEP) + 2));
-      for (let b = 0; b < finer.length; b++) coarser.addBucket(finer, b);
-      plan.levels.push(coarser);
-    }
   }
 
   async #write(
