@@ -198,6 +198,8 @@ interface SeriesPlan {
   baseExp: number;
   next: SeriesState;
   levels: M4Builder[];
+  /** Points the series held before this flush: its first point here is numbered this. */
+  from: number;
   /** Indices into the flushed points of this series' points, in arrival order (filled for deltas). */
   rows: Int32Array;
   /** For a series without a bucket grid: its first points, held back until the grid is chosen. */
@@ -571,7 +573,7 @@ export class Ingestor {
       const delta: SeriesDelta = {
         seriesId: plan.state.series.id,
         runId: plan.state.series.runId,
-        from: plan.state.count - m,
+        from: plan.from,
         x: new Float64Array(m),
         xGiven: new Uint8Array(m),
         time: new Float64Array(m),
@@ -633,6 +635,7 @@ export class Ingestor {
             state,
             baseExp: baseExp ?? 0,
             next: { ...state },
+            from: state.count,
             levels: baseExp === null ? [] : [new M4Builder(baseExp, 4)],
             rows: new Int32Array(0),
             undecided: baseExp === null ? [] : null,
@@ -720,24 +723,23 @@ export class Ingestor {
   #groupRows(plans: Map<number, SeriesPlan>, batch: PointBatch): void {
     const { series, length } = batch;
     const all = new Int32Array(length);
-    const fill = new Map<number, number>();
-    for (let i = 0; i < length; i++) {
-      const id = series[i] as number;
-      fill.set(id, (fill.get(id) ?? 0) + 1);
-    }
+    const slots = this.#slots;
+    slots.clear();
+    const fill: number[] = [];
     let at = 0;
     for (const [id, plan] of plans) {
-      const m = fill.get(id) ?? 0;
+      const m = plan.next.count - plan.from;
       plan.rows = all.subarray(at, at + m);
-      fill.set(id, at);
+      slots.add(id);
+      fill.push(at);
       at += m;
     }
     for (let i = 0; i < length; i++) {
-      const id = series[i] as number;
-      const f = fill.get(id) as number;
-      all[f] = i;
-      fill.set(id, f + 1);
+      const k = slots.get(series[i] as number);
+      all[fill[k] as number] = i;
+      fill[k] = (fill[k] as number) + 1;
     }
+    slots.clear();
   }
 
   /**
