@@ -109,11 +109,17 @@ interface Scratch {
 
 /** Pending points, columnar and growable. */
 class PendingPoints {
+  /** Capacity to grow to at once past the first (the most a steady writer keeps pending). */
+  readonly #growTo: number;
   series = new Uint32Array(1 << 16);
   x = new Float64Array(1 << 16);
   time = new Float64Array(1 << 16);
   value = new Float64Array(1 << 16);
   length = 0;
+
+  constructor(growTo = 0) {
+    this.#growTo = growTo;
+  }
 
   append(batch: PointBatch): void {
     const need = this.length + batch.length;
@@ -128,7 +134,7 @@ class PendingPoints {
 
   prepend(other: PendingPoints): void {
     if (other.length === 0) return;
-    const merged = new PendingPoints();
+    const merged = new PendingPoints(this.#growTo);
     merged.#grow(other.length + this.length);
     merged.append(other.asBatch());
     merged.append(this.asBatch());
@@ -175,7 +181,7 @@ class PendingPoints {
   }
 
   #grow(need: number): void {
-    let capacity = this.series.length;
+    let capacity = Math.max(this.series.length, this.#growTo);
     while (capacity < need) capacity *= 2;
     const series = new Uint32Array(capacity);
     series.set(this.series.subarray(0, this.length));
@@ -221,7 +227,13 @@ export class Ingestor {
   readonly #flushPoints: number;
   readonly #flushIntervalMs: number;
   readonly #maxPending: number;
-  #pending = new PendingPoints();
+  /**
+   * The most points a writer keeps pending in steady state (`ingestAsync` flushes past twice
+   * `flushPoints`): buffers past their first small size grow to this at once, not by doubling,
+   * so a busy store copies and first touches each buffer once rather than along the way.
+   */
+  readonly #steadyPending: number;
+  #pending: PendingPoints;
   /** The buffer the last flush took, emptied, to take the next points (no regrowing per flush). */
   #spare: PendingPoints | null = null;
   /** Per-flush working arrays, grown as needed and reused (a flush's plan and write-out). */
@@ -277,6 +289,8 @@ export class Ingestor {
     this.#maxPending = options.maxPendingPoints ?? 8_000_000;
     this.#maxHeld = options.maxHeldSeries ?? 20_000;
     this.#heldIdleMs = options.heldIdleMs ?? 60_000;
+    this.#steadyPending = Math.min(this.#flushPoints * 2, this.#maxPending);
+    this.#pending = new PendingPoints(this.#steadyPending);
   }
 
   /**
@@ -470,7 +484,7 @@ export class Ingestor {
         // Taken and numbered only once the writer is ours: a reopen after a failed write (also
         // exclusive) reconciles the pending points with the database first, and must see them all.
         taken = this.#pending;
-        this.#pending = this.#spare ?? new PendingPoints();
+        this.#pending = this.#spare ?? new PendingPoints(this.#steadyPending);
         this.#spare = null;
         this.#hasSideRows = false;
         batch = taken.asBatch();
@@ -547,7 +561,7 @@ export class Ingestor {
   #growScratch(n: number): Scratch {
     const s = this.#scratch;
     if (s.xs.length < n) {
-      const size = Math.max(n, s.xs.length * 2);
+      const size = Math.max(n, s.xs.length * 2, this.#steadyPending);
       this.#scratch = {
         xs: new Float64Array(size),
         ns: new BigInt64Array(size),
