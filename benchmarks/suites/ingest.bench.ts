@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { BIGINT, BOOLEAN, DOUBLE, type DuckDBConnection, DuckDBInstance, UINTEGER } from '@duckdb/node-api';
 import { ChunkAppender, Store } from '@trainscope/core';
 import { type Benchmark, median } from '../lib/harness.ts';
@@ -28,7 +29,24 @@ function makeBatch(offset: number, n: number, ids: number[]) {
   return { length: n, series, x, time, value };
 }
 
-async function trainscopeIngest(dir: string, total: number): Promise<number> {
+/** Wall time of a timed section, with the JS thread's busy time and the process's CPU time in it. */
+interface Timing {
+  ms: number;
+  jsBusyMs: number;
+  cpuMs: number;
+}
+
+async function timed(fn: () => Promise<void>): Promise<Timing> {
+  const elu = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await fn();
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { ms, jsBusyMs: performance.eventLoopUtilization(elu).active, cpuMs: (used.user + used.system) / 1000 };
+}
+
+async function trainscopeIngest(dir: string, total: number): Promise<Timing> {
   const store = await Store.open({ dir });
   const run = await store.createRun({ project: 'bench' });
   await store.openRun(run.id);
@@ -37,28 +55,28 @@ async function trainscopeIngest(dir: string, total: number): Promise<number> {
   const batches = Array.from({ length: Math.ceil(total / BATCH) }, (_, b) =>
     makeBatch(b * BATCH, Math.min(BATCH, total - b * BATCH), ids),
   );
-  const start = performance.now();
-  for (const batch of batches) await store.ingestor.ingestAsync(batch);
-  await store.flush();
-  const ms = performance.now() - start;
+  const timing = await timed(async () => {
+    for (const batch of batches) await store.ingestor.ingestAsync(batch);
+    await store.flush();
+  });
   await store.close();
-  return ms;
+  return timing;
 }
 
-async function duckdbRange(dir: string, total: number): Promise<number> {
+async function duckdbRange(dir: string, total: number): Promise<Timing> {
   const db = await DuckDBInstance.create(join(dir, 'ceiling.duckdb'));
   const c = await db.connect();
   await c.run(
     'CREATE TABLE points (series_id UINTEGER NOT NULL, n BIGINT NOT NULL, x DOUBLE NOT NULL, t DOUBLE NOT NULL, v DOUBLE, xa BOOLEAN NOT NULL)',
   );
-  const start = performance.now();
-  await c.run(
-    `INSERT INTO points SELECT (i % ${SERIES})::UINTEGER, i // ${SERIES}, (i // ${SERIES})::DOUBLE, 1.7e12 + i, sin(i), false FROM range(${total}) r(i)`,
-  );
-  const ms = performance.now() - start;
+  const timing = await timed(async () => {
+    await c.run(
+      `INSERT INTO points SELECT (i % ${SERIES})::UINTEGER, i // ${SERIES}, (i // ${SERIES})::DOUBLE, 1.7e12 + i, sin(i), false FROM range(${total}) r(i)`,
+    );
+  });
   c.closeSync();
   db.closeSync();
-  return ms;
+  return timing;
 }
 
 /**
@@ -159,6 +177,12 @@ function sqliteMlflow(dir: string, total: number): number | null {
   return ms;
 }
 
+/** Medians of a case's wall, JS-thread and CPU times, as a note reads them. */
+function busy(timings: Timing[]): string {
+  const ms = (pick: (t: Timing) => number) => Math.round(median(timings.map(pick))).toLocaleString();
+  return `wall ${ms((t) => t.ms)} ms, JS thread busy ${ms((t) => t.jsBusyMs)} ms, process CPU ${ms((t) => t.cpuMs)} ms`;
+}
+
 export default {
   name: 'ingest',
   async run({ full, tmpDir }) {
@@ -166,13 +190,19 @@ export default {
     const sqliteTotal = full ? 5_000_000 : 1_000_000;
     const repeats = 3;
     const ours: number[] = [];
+    const oursTimings: Timing[] = [];
     const ceiling: number[] = [];
+    const ceilingTimings: Timing[] = [];
     const appender: number[] = [];
     const overlapped: number[] = [];
     const sqlite: number[] = [];
     for (let r = 0; r < repeats; r++) {
-      ours.push(total / ((await trainscopeIngest(join(tmpDir, `ts-${r}`), total)) / 1000));
-      ceiling.push(total / ((await duckdbRange(tmpDir, total)) / 1000));
+      const t = await trainscopeIngest(join(tmpDir, `ts-${r}`), total);
+      oursTimings.push(t);
+      ours.push(total / (t.ms / 1000));
+      const c = await duckdbRange(tmpDir, total);
+      ceilingTimings.push(c);
+      ceiling.push(total / (c.ms / 1000));
       appender.push(total / ((await duckdbAppender(tmpDir, total, false)) / 1000));
       removeDatabase(join(tmpDir, 'appender.duckdb'));
       overlapped.push(total / ((await duckdbAppender(tmpDir, total, true)) / 1000));
@@ -214,6 +244,7 @@ export default {
       `ours / DuckDB ceiling = ${(o / a).toFixed(2)} (target >= 0.80)`,
       `points alone through the appender / DuckDB ceiling = ${(a2 / a).toFixed(2)}: what is left for levels, statistics and planning`,
       `appends overlapped with commits / DuckDB ceiling = ${(a3 / a).toFixed(2)}: the engine's headroom past (a)`,
+      `ours: ${busy(oursTimings)}; the ceiling: ${busy(ceilingTimings)}`,
       b === null
         ? 'better-sqlite3 not installed: (b) skipped'
         : `ours / SQLite = ${(o / b).toFixed(1)}x (target >= 10x)`,
