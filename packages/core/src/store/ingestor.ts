@@ -107,14 +107,28 @@ interface Scratch {
   xa: Uint8Array;
 }
 
+/** What the point buffers start with: enough for a quiet store. */
+const SMALL_CAPACITY = 1 << 16;
+
+/**
+ * Capacity for `need` points in a buffer of `have`: at least the small size; past it, at once
+ * `steady` (what a steady writer keeps pending), so a busy store copies and first touches each
+ * buffer once rather than at every doubling; doubling beyond that.
+ */
+function grownCapacity(have: number, need: number, steady: number): number {
+  let capacity = Math.max(have, need <= SMALL_CAPACITY ? SMALL_CAPACITY : steady, 1);
+  while (capacity < need) capacity *= 2;
+  return capacity;
+}
+
 /** Pending points, columnar and growable. */
 class PendingPoints {
-  /** Capacity to grow to at once past the first (the most a steady writer keeps pending). */
+  /** Capacity to grow to at once past the small size (see `grownCapacity`). */
   readonly #growTo: number;
-  series = new Uint32Array(1 << 16);
-  x = new Float64Array(1 << 16);
-  time = new Float64Array(1 << 16);
-  value = new Float64Array(1 << 16);
+  series = new Uint32Array(SMALL_CAPACITY);
+  x = new Float64Array(SMALL_CAPACITY);
+  time = new Float64Array(SMALL_CAPACITY);
+  value = new Float64Array(SMALL_CAPACITY);
   length = 0;
 
   constructor(growTo = 0) {
@@ -181,8 +195,7 @@ class PendingPoints {
   }
 
   #grow(need: number): void {
-    let capacity = Math.max(this.series.length, this.#growTo);
-    while (capacity < need) capacity *= 2;
+    const capacity = grownCapacity(this.series.length, need, this.#growTo);
     const series = new Uint32Array(capacity);
     series.set(this.series.subarray(0, this.length));
     const x = new Float64Array(capacity);
@@ -229,8 +242,7 @@ export class Ingestor {
   readonly #maxPending: number;
   /**
    * The most points a writer keeps pending in steady state (`ingestAsync` flushes past twice
-   * `flushPoints`): buffers past their first small size grow to this at once, not by doubling,
-   * so a busy store copies and first touches each buffer once rather than along the way.
+   * `flushPoints`): what the pending and working buffers grow to past their small size.
    */
   readonly #steadyPending: number;
   #pending: PendingPoints;
@@ -561,7 +573,7 @@ export class Ingestor {
   #growScratch(n: number): Scratch {
     const s = this.#scratch;
     if (s.xs.length < n) {
-      const size = Math.max(n, s.xs.length * 2, this.#steadyPending);
+      const size = grownCapacity(s.xs.length, n, this.#steadyPending);
       this.#scratch = {
         xs: new Float64Array(size),
         ns: new BigInt64Array(size),
