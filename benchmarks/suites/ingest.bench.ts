@@ -34,6 +34,8 @@ interface Timing {
   ms: number;
   jsBusyMs: number;
   cpuMs: number;
+  /** Ours: points per flush, and the share of flushes written while the one before committed. */
+  flushes?: { points: number; overlapped: number };
 }
 
 async function timed(fn: () => Promise<void>): Promise<Timing> {
@@ -55,10 +57,14 @@ async function trainscopeIngest(dir: string, total: number): Promise<Timing> {
   const batches = Array.from({ length: Math.ceil(total / BATCH) }, (_, b) =>
     makeBatch(b * BATCH, Math.min(BATCH, total - b * BATCH), ids),
   );
+  const { ingestor } = store;
+  const [flushes, overlapped] = [ingestor.flushes, ingestor.overlappedFlushes];
   const timing = await timed(async () => {
-    for (const batch of batches) await store.ingestor.ingestAsync(batch);
+    for (const batch of batches) await ingestor.ingestAsync(batch);
     await store.flush();
   });
+  const n = ingestor.flushes - flushes;
+  timing.flushes = { points: total / n, overlapped: (ingestor.overlappedFlushes - overlapped) / n };
   await store.close();
   return timing;
 }
@@ -245,6 +251,9 @@ export default {
       `points alone through the appender / DuckDB ceiling = ${(a2 / a).toFixed(2)}: what is left for levels, statistics and planning`,
       `appends overlapped with commits / DuckDB ceiling = ${(a3 / a).toFixed(2)}: the engine's headroom past (a)`,
       `ours: ${busy(oursTimings)}; the ceiling: ${busy(ceilingTimings)}`,
+      `ours: ${Math.round(median(oursTimings.map((t) => t.flushes?.points ?? 0))).toLocaleString()} points a flush, ${Math.round(
+        100 * median(oursTimings.map((t) => t.flushes?.overlapped ?? 0)),
+      )}% of flushes written while the one before committed (median)`,
       b === null
         ? 'better-sqlite3 not installed: (b) skipped'
         : `ours / SQLite = ${(o / b).toFixed(1)}x (target >= 10x)`,

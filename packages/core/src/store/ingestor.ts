@@ -18,6 +18,7 @@ import {
 } from '../m4.js';
 import { ChunkAppender } from './chunk-appender.js';
 import { LevelWrites } from './level-writes.js';
+import { STATS_TABLES } from './schema.js';
 import { SeriesSlots } from './series-slots.js';
 import type { SeriesState } from './series-state.js';
 
@@ -39,13 +40,20 @@ function writtenMarks(state: SeriesState, baseExp: number): Float64Array {
 
 /** Ingestor settings. */
 export interface IngestorOptions {
-  /** Flush when this many points are pending. @default 1000000 */
+  /**
+   * Flush when this many points are pending. Flushes of a few hundred thousand points leave
+   * DuckDB's heavy work (statistics, compression) to the commit, which runs off the JS thread
+   * while the next flush is written; much larger ones have the appender do it on the JS thread.
+   * @default 250000
+   */
   flushPoints?: number;
   /** Flush at least this often, so at most this much data is at risk. @default 500 */
   flushIntervalMs?: number;
   /**
-   * `ingestAsync` waits while points it acknowledged longer ago than this are not yet committed.
-   * @default half of flushIntervalMs
+   * `ingestAsync` waits while points it acknowledged longer ago than this are not yet committed
+   * (with the commit then under way, what a writer was told is taken is on disk within about
+   * this plus a commit: under a second by default).
+   * @default flushIntervalMs
    */
   maxAckAgeMs?: number;
   /**
@@ -64,17 +72,28 @@ export interface IngestorOptions {
   maxHeldSeries?: number;
   /** A series not written to for this long has its newest buckets written out at the next flush. @default 60000 */
   heldIdleMs?: number;
+  /**
+   * Let a flush be planned and written on the second writer connection while the one before it
+   * commits (see `Ingestor`). Off, each flush starts once the one before it has committed.
+   * @default true
+   */
+  overlapFlushes?: boolean;
 }
 
 /** What the ingestor needs from its store. */
 export interface IngestorHost {
-  readonly connection: DuckDBConnection;
+  /**
+   * The writer connections, with the staging tables: flushes alternate between the first two, so
+   * one can commit while the next is written on the other. One connection means no overlap.
+   */
+  writers(): readonly DuckDBConnection[];
   state(seriesId: number): SeriesState | undefined;
   /**
-   * Writes rows that must precede points in the same transaction (new series, log lines) and
-   * returns a function that makes them pending again if the transaction fails.
+   * Writes rows that must precede points in the same transaction on `c` (new series, log lines)
+   * and returns a function that makes them pending again if the transaction fails. `overlapping`:
+   * a flush written before is still committing (its new series are still unwritten).
    */
-  writeSideRows(): Promise<() => void>;
+  writeSideRows(c: DuckDBConnection, overlapping: boolean): Promise<() => void>;
   /** Called after every successful commit with the runs whose points it held. */
   touched(runIds: ReadonlySet<string>): void;
   /** Whether anyone listens for committed deltas (building them costs a pass over the points). */
@@ -85,20 +104,81 @@ export interface IngestorHost {
   failed(error: unknown): void;
   /** Called on the first successful flush after one or more failed. */
   resumed(): void;
-  /** Serialises writer-connection use with other writes (run updates). */
+  /**
+   * Serialises writer-connection use with other writes (run updates). The host's other writes
+   * also wait for the flushes in flight to settle (`Ingestor.settled`); a flush does not.
+   */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 const POINT_TYPES = [UINTEGER, BIGINT, DOUBLE, DOUBLE, DOUBLE, BOOLEAN];
 const STATS_TYPES = [UINTEGER, BIGINT, BIGINT, BIGINT, ...Array.from({ length: 7 }, () => DOUBLE), SMALLINT];
 
-const EMPTY_BATCH: PointBatch = {
-  length: 0,
-  series: new Uint32Array(0),
-  x: new Float64Array(0),
-  time: new Float64Array(0),
-  value: new Float64Array(0),
-};
+/**
+ * A flush under way: its points, taken from pending, are planned and written in a transaction of
+ * their own on one writer connection, then committed. Until it settles, its points, plans and
+ * working arrays are its own.
+ */
+interface Flight {
+  taken: PendingPoints;
+  batch: PointBatch;
+  xs: Float64Array;
+  xa: Uint8Array;
+  /** Which of the two sets of working arrays it uses (the other is its neighbour's). */
+  scratch: number;
+  /** Which writer connection it writes on. */
+  writer: number;
+  plans: Map<number, SeriesPlan>;
+  evicted: SeriesState[];
+  merged: number;
+  /** Written while the flight before it was still committing. */
+  overlapped: boolean;
+  restoreSideRows: (() => void) | undefined;
+  startedAt: number;
+  outcome: 'live' | 'committed' | 'failed';
+  /** A flight planned on this one's outcome, which hands this one's points back if it fails. */
+  successor: Flight | null;
+  /** It failed while a successor was attached: the successor hands its points back. */
+  deferred: boolean;
+  error: unknown;
+  /** Resolves true once committed and applied, false once failed; never rejects. */
+  settled: Promise<boolean>;
+  /** Resolves once committed and applied; rejects with the error once failed. */
+  done: Promise<void>;
+  finish(ok: boolean): void;
+}
+
+function newFlight(taken: PendingPoints, scratch: number, writer: number): Flight {
+  let settle: (ok: boolean) => void = () => {};
+  const settled = new Promise<boolean>((resolve) => {
+    settle = resolve;
+  });
+  const flight: Flight = {
+    taken,
+    batch: taken.asBatch(),
+    xs: new Float64Array(0),
+    xa: new Uint8Array(0),
+    scratch,
+    writer,
+    plans: new Map(),
+    evicted: [],
+    merged: 0,
+    overlapped: false,
+    restoreSideRows: undefined,
+    startedAt: performance.now(),
+    outcome: 'live',
+    successor: null,
+    deferred: false,
+    error: null,
+    settled,
+    done: settled.then((ok) => {
+      if (!ok) throw flight.error;
+    }),
+    finish: (ok) => settle(ok),
+  };
+  flight.done.catch(() => {}); // awaited by whoever flushed; never an unhandled rejection
+  return flight;
+}
 
 /** A flush's working arrays, reused from flush to flush (see `Ingestor.#growScratch`). */
 interface Scratch {
@@ -213,7 +293,10 @@ class PendingPoints {
 
 /** Per-series result of planning a flush, applied to the in-memory state only after commit. */
 interface SeriesPlan {
+  /** The series' state, which the plan is applied to once its flight commits. */
   state: SeriesState;
+  /** What the plan starts from: the state, or the plan of the flight before when still committing. */
+  base: SeriesState;
   baseExp: number;
   next: SeriesState;
   levels: M4Builder[];
@@ -223,6 +306,30 @@ interface SeriesPlan {
   rows: Int32Array;
   /** For a series without a bucket grid: its first points, held back until the grid is chosen. */
   undecided: number[] | null;
+}
+
+/**
+ * A copy of a series' state to plan into, always of one shape: the plan's hot loop reads and
+ * writes it per point, and copies of copies (a plan on the plan before) built by spreading took
+ * other shapes, which made that loop's property accesses polymorphic and it twice as slow.
+ */
+function copyState(s: SeriesState): SeriesState {
+  return {
+    series: s.series,
+    count: s.count,
+    nonFinite: s.nonFinite,
+    finite: s.finite,
+    lastV: s.lastV,
+    lastX: s.lastX,
+    lastT: s.lastT,
+    min: s.min,
+    max: s.max,
+    mean: s.mean,
+    m2: s.m2,
+    baseExp: s.baseExp,
+    open: s.open,
+    written: s.written,
+  };
 }
 
 /** Points of a new series that choose its bucket grid (see `chooseBaseExponent`). */
@@ -248,13 +355,24 @@ export class Ingestor {
   #pending: PendingPoints;
   /** The buffer the last flush took, emptied, to take the next points (no regrowing per flush). */
   #spare: PendingPoints | null = null;
-  /** Per-flush working arrays, grown as needed and reused (a flush's plan and write-out). */
-  #scratch: Scratch = {
+  /**
+   * Per-flush working arrays, grown as needed and reused (a flush's plan and write-out): two
+   * sets, one for a flight committing and one for the next, planned meanwhile.
+   */
+  readonly #scratch: Scratch[] = [0, 1].map(() => ({
     xs: new Float64Array(0),
     ns: new BigInt64Array(0),
     xa: new Uint8Array(0),
-  };
-  #flushing: Promise<void> = Promise.resolve();
+  }));
+  /** The flushes queued, one after another up to the point where each is committing. */
+  #building: Promise<unknown> = Promise.resolve();
+  /** Flights not yet settled (at most two: one committing, the next being written). */
+  readonly #live = new Set<Flight>();
+  /** A flush that `ingest` queued for size has not yet taken the points. */
+  #sizeFlushQueued = false;
+  readonly #overlap: boolean;
+  /** When the last flight committed (performance.now()), for the per-point rate. */
+  #lastCommitAt = 0;
   /** Pairs (time acknowledged, points accepted after it), oldest first from `#ackHead`. */
   readonly #acks: number[] = [];
   #ackHead = 0;
@@ -291,16 +409,21 @@ export class Ingestor {
    * written before a series went idle or the store reopened) rather than appended, so far.
    */
   mergedBuckets = 0;
+  /** Flushes committed that held points. */
+  flushes = 0;
+  /** Flushes committed that were written while the flush before them was still committing. */
+  overlappedFlushes = 0;
 
   constructor(host: IngestorHost, options: IngestorOptions = {}) {
     this.#host = host;
-    this.#flushPoints = options.flushPoints ?? 1_000_000;
+    this.#flushPoints = options.flushPoints ?? 250_000;
     this.#flushIntervalMs = options.flushIntervalMs ?? 500;
-    this.#maxAckAgeMs = options.maxAckAgeMs ?? this.#flushIntervalMs / 2;
+    this.#maxAckAgeMs = options.maxAckAgeMs ?? this.#flushIntervalMs;
     this.#maxCommitDelayMs = options.maxCommitDelayMs ?? this.#flushIntervalMs;
     this.#maxPending = options.maxPendingPoints ?? 8_000_000;
     this.#maxHeld = options.maxHeldSeries ?? 20_000;
     this.#heldIdleMs = options.heldIdleMs ?? 60_000;
+    this.#overlap = options.overlapFlushes ?? true;
     this.#steadyPending = Math.min(this.#flushPoints * 2, this.#maxPending);
     this.#pending = new PendingPoints(this.#steadyPending);
   }
@@ -372,8 +495,11 @@ export class Ingestor {
     this.accepted += length;
     this.#acks.push(Date.now(), this.accepted);
     for (const [id, count] of runs) this.#acceptedBy.set(id, this.nextIndex(id) + count);
-    if (this.#pending.length >= this.#flushPoints) void this.flush().catch(() => {});
-    else this.#arm();
+    if (this.#pending.length < this.#flushPoints) this.#arm();
+    else if (!this.#sizeFlushQueued) {
+      this.#sizeFlushQueued = true;
+      void this.flush().catch(() => {});
+    }
   }
 
   /**
@@ -404,17 +530,30 @@ export class Ingestor {
    * writer was told is taken is on disk within about that time (while writes succeed).
    */
   async ingestAsync(batch: PointBatch): Promise<void> {
-    if (this.#pending.length + batch.length > this.#flushPoints * 2) await this.flush();
+    // Enough pending: wait until a flush has taken it (and the one before it committed), not
+    // until it commits too, so the next points arrive while it does.
+    if (this.#pending.length + batch.length > this.#flushPoints * 2) await this.#queueFlush().taken;
     while (this.#lastError === null) {
       const oldest = this.#oldestUncommittedAck();
       if (oldest === null || Date.now() - oldest <= this.#maxAckAgeMs) break;
-      await this.flush().catch(() => {});
+      await this.#commitOldest();
     }
     while (this.#lastError === null && (this.#pending.length > 0 || this.#inFlight > 0)) {
       if (this.#commitDelayEstimate(batch.length) <= this.#maxCommitDelayMs) break;
-      await this.flush().catch(() => {});
+      await this.#commitOldest();
     }
     this.ingest(batch);
+  }
+
+  /**
+   * Waits for the oldest points not yet committed: for the oldest flight in flight to settle,
+   * or, with none, for a flush of what is pending. Waiting for everything instead would empty
+   * the pipeline of flushes at every wait, and each flush would again commit alone.
+   */
+  async #commitOldest(): Promise<void> {
+    const [oldest] = this.#live;
+    if (oldest !== undefined) await oldest.settled;
+    else await this.flush().catch(() => {});
   }
 
   /**
@@ -441,17 +580,42 @@ export class Ingestor {
 
   /**
    * Writes everything pending now. Resolves when it is committed; rejects if the write failed.
-   * Flushes run one after another: each plans against the state the previous one committed.
+   * Flushes are planned one after another, each against the state the one before it leaves;
+   * a flush may be written while the one before it commits (see `overlapFlushes`).
    */
   flush(): Promise<void> {
-    const next = this.#flushing
+    return this.#queueFlush().done;
+  }
+
+  /**
+   * Queues a flush: `taken` resolves once it has taken what is pending and written its
+   * transaction (the flush before it has committed by then), `done` once it has committed.
+   */
+  #queueFlush(): { taken: Promise<void>; done: Promise<void> } {
+    const built = this.#building
       .catch(() => {})
-      .then(() => {
-        if (this.#pending.length === 0 && !this.#hasSideRows && !(this.#evictAll && this.#active.size > 0)) return;
+      .then((): Promise<Flight> | Flight | null => {
+        if (this.#pending.length === 0 && !this.#hasSideRows && !(this.#evictAll && this.#active.size > 0)) {
+          this.#sizeFlushQueued = false;
+          return this.#liveTail();
+        }
         return this.#flushOnce();
       });
-    this.#flushing = next;
-    return next;
+    this.#building = built;
+    // A flush that failed before it could commit rejects `taken` as well. Each is awaited by
+    // whoever wants it, the other left alone: neither is an unhandled rejection.
+    const taken = built.then((flight) => {
+      if (flight?.outcome === 'failed') throw flight.error;
+    });
+    const done = built.then((flight) => flight?.done);
+    taken.catch(() => {});
+    done.catch(() => {});
+    return { taken, done };
+  }
+
+  /** Resolves once every flush written so far has committed or failed (never rejects). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#live].map((flight) => flight.settled));
   }
 
   /** Set by the store when log lines or series rows are waiting. */
@@ -484,110 +648,215 @@ export class Ingestor {
     this.#timer.unref?.();
   }
 
-  async #flushOnce(): Promise<void> {
-    let taken: PendingPoints | null = null;
-    let batch: PointBatch = EMPTY_BATCH;
-    let xs: Float64Array = new Float64Array(0);
-    let xa: Uint8Array = new Uint8Array(0);
-    let plans = new Map<number, SeriesPlan>();
-    let evicted: SeriesState[] = [];
+  /**
+   * Takes what is pending and writes it in a transaction on a writer connection, then issues the
+   * commit and returns (settling the flight when the commit ends). While the flight before is
+   * still committing, this one is planned against the state that one leaves and written on the
+   * other connection; it commits only after that one has, and if that one fails, this one rolls
+   * back and both hand their points back, in order. It waits for that one first when it writes
+   * out held buckets or merges into level rows (that one may have written them).
+   */
+  async #flushOnce(): Promise<Flight> {
     try {
-      await this.#host.exclusive(async () => {
-        // Taken and numbered only once the writer is ours: a reopen after a failed write (also
-        // exclusive) reconciles the pending points with the database first, and must see them all.
-        taken = this.#pending;
-        this.#pending = this.#spare ?? new PendingPoints(this.#steadyPending);
-        this.#spare = null;
-        this.#hasSideRows = false;
-        batch = taken.asBatch();
-        const scratch = this.#growScratch(batch.length);
-        xs = scratch.xs.subarray(0, batch.length);
-        const ns = scratch.ns.subarray(0, batch.length);
-        xa = scratch.xa.subarray(0, batch.length);
-        this.#inFlight = batch.length;
-        this.#inFlightSince = performance.now();
-        const writes = new LevelWrites();
-        plans = this.#plan(batch, xs, ns, xa, writes);
-        evicted = this.#evictions(plans, writes);
-        if (evicted.length > 0) this.#evictionEpoch++;
-        const c = this.#host.connection;
-        await c.run('BEGIN TRANSACTION');
-        let restoreSideRows: (() => void) | undefined;
-        try {
-          restoreSideRows = await this.#host.writeSideRows();
-          if (batch.length > 0 || writes.size > 0) await this.#write(c, batch, xs, ns, xa, plans, writes);
-          await c.run('COMMIT');
-        } catch (error) {
-          await c.run('ROLLBACK').catch(() => {});
-          restoreSideRows?.();
-          this.#hasSideRows = true;
-          if (evicted.length > 0) this.#evictionEpoch++;
-          throw error;
-        }
-        // Still inside: a reconcile must never see this commit without its counts.
-        const now = Date.now();
-        for (const plan of plans.values()) {
-          Object.assign(plan.state, plan.next);
-          const id = plan.state.series.id;
-          this.#active.delete(id);
-          this.#active.set(id, now);
-        }
-        for (const state of evicted) {
-          state.open = null;
-          state.written = null;
-          this.#active.delete(state.series.id);
-        }
-        if (evicted.length > 0) this.#evictionEpoch++;
-        this.committed += batch.length;
-        this.mergedBuckets += writes.merged;
-        this.#timeFlush(batch.length, performance.now() - this.#inFlightSince);
-      });
+      return await this.#host.exclusive(() => this.#fly());
     } catch (error) {
-      // Keep the points for the next attempt, ahead of anything ingested meanwhile.
-      this.#inFlight = 0;
-      if (taken) this.#pending.prepend(taken);
+      // The writer could not be had (the store is reopening after a failed write): nothing taken.
       this.#lastError = error;
       this.#host.failed(error);
       this.#arm();
       throw error;
     }
-    if (this.#lastError !== null) {
-      this.#lastError = null;
-      this.#host.resumed();
+  }
+
+  /** The newest flight not yet settled, or null. */
+  #liveTail(): Flight | null {
+    let tail: Flight | null = null;
+    for (const flight of this.#live) tail = flight;
+    return tail;
+  }
+
+  async #fly(): Promise<Flight> {
+    let prev = this.#liveTail();
+    const writers = this.#host.writers();
+    const overlap = this.#overlap && writers.length > 1;
+    if (prev !== null && (!overlap || this.#evictAll || prev.evicted.length > 0)) {
+      await prev.settled;
+      prev = null;
     }
-    const runs = new Set<string>();
-    for (const plan of plans.values()) runs.add(plan.state.series.runId);
-    this.#oldestUncommittedAck(); // drops what this commit covered
-    if (runs.size > 0) this.#host.touched(runs);
-    if (this.#host.wantsDeltas()) {
-      this.#groupRows(plans, batch);
-      this.#host.committed(this.#deltas(plans, batch, xs, xa));
+    // Taken and numbered only once the writer is ours: a reopen after a failed write (also
+    // exclusive, and after the flights settled) reconciles the pending points with the
+    // database first, and must see them all.
+    this.#sizeFlushQueued = false;
+    const taken = this.#pending;
+    this.#pending = this.#spare ?? new PendingPoints(this.#steadyPending);
+    this.#spare = null;
+    this.#hasSideRows = false;
+    const flight = newFlight(taken, prev === null ? 0 : 1 - prev.scratch, prev === null ? 0 : 1 - prev.writer);
+    if (prev !== null) prev.successor = flight;
+    if (this.#live.size === 0) this.#inFlightSince = flight.startedAt;
+    this.#live.add(flight);
+    this.#inFlight += flight.batch.length;
+    const c = writers[flight.writer] as DuckDBConnection;
+    let began = false;
+    try {
+      const { batch } = flight;
+      const scratch = this.#growScratch(flight.scratch, batch.length);
+      flight.xs = scratch.xs.subarray(0, batch.length);
+      const ns = scratch.ns.subarray(0, batch.length);
+      flight.xa = scratch.xa.subarray(0, batch.length);
+      const writes = new LevelWrites();
+      flight.plans = this.#plan(batch, flight.xs, ns, flight.xa, writes, prev?.plans ?? null);
+      flight.merged = writes.merged;
+      if (prev !== null && (writes.merged > 0 || this.#evictionsDue(flight.plans))) {
+        if (!(await prev.settled)) throw prev.error;
+        prev = null;
+      }
+      flight.evicted = prev === null ? this.#evictions(flight.plans, writes) : [];
+      if (flight.evicted.length > 0) this.#evictionEpoch++;
+      flight.overlapped = prev !== null;
+      await c.run('BEGIN TRANSACTION');
+      began = true;
+      flight.restoreSideRows = await this.#host.writeSideRows(c, prev !== null);
+      if (batch.length > 0 || writes.size > 0) {
+        await this.#write(
+          c,
+          batch,
+          flight.xs,
+          ns,
+          flight.xa,
+          flight.plans,
+          writes,
+          STATS_TABLES[flight.writer] as string,
+        );
+      }
+      if (prev !== null && !(await prev.settled)) throw prev.error;
+      const commit = c.run('COMMIT');
+      commit
+        .then(
+          () => this.#committed(flight),
+          (error: unknown) => this.#commitFailed(flight, c, error),
+        )
+        .catch(() => {}); // #committed settles the flight whatever its callbacks throw
+    } catch (error) {
+      if (began) await c.run('ROLLBACK').catch(() => {});
+      // A failure of the flight before (DuckDB giving up on the database at its commit) makes this
+      // one fail too, often first: wait for its outcome, so that the cause is what is reported.
+      if (prev !== null) await prev.settled;
+      this.#failed(flight, prev, error);
     }
-    if (taken !== null) {
-      (taken as PendingPoints).clear();
-      this.#spare = taken;
+    return flight;
+  }
+
+  /**
+   * Applies a committed flight to the state in memory (before anything else runs: a reader that
+   * sees its rows sees its counts), then tells the host.
+   */
+  #committed(flight: Flight): void {
+    const now = Date.now();
+    for (const plan of flight.plans.values()) {
+      Object.assign(plan.state, plan.next);
+      const id = plan.state.series.id;
+      this.#active.delete(id);
+      this.#active.set(id, now);
+    }
+    for (const state of flight.evicted) {
+      state.open = null;
+      state.written = null;
+      this.#active.delete(state.series.id);
+    }
+    if (flight.evicted.length > 0) this.#evictionEpoch++;
+    const { batch } = flight;
+    this.committed += batch.length;
+    this.mergedBuckets += flight.merged;
+    if (batch.length > 0) this.flushes++;
+    if (flight.overlapped) this.overlappedFlushes++;
+    this.#timeFlush(flight);
+    flight.outcome = 'committed';
+    this.#live.delete(flight);
+    try {
+      if (this.#lastError !== null) {
+        this.#lastError = null;
+        this.#host.resumed();
+      }
+      const runs = new Set<string>();
+      for (const plan of flight.plans.values()) runs.add(plan.state.series.runId);
+      this.#oldestUncommittedAck(); // drops what this commit covered
+      if (runs.size > 0) this.#host.touched(runs);
+      if (this.#host.wantsDeltas()) {
+        this.#groupRows(flight.plans, batch);
+        this.#host.committed(this.#deltas(flight.plans, batch, flight.xs, flight.xa));
+      }
+    } finally {
+      flight.taken.clear();
+      this.#spare ??= flight.taken;
+      flight.finish(true);
     }
   }
 
-  /** The per-flush working arrays, each at least `n` long. */
-  #growScratch(n: number): Scratch {
-    const s = this.#scratch;
-    if (s.xs.length < n) {
-      const size = grownCapacity(s.xs.length, n, this.#steadyPending);
-      this.#scratch = {
-        xs: new Float64Array(size),
-        ns: new BigInt64Array(size),
-        xa: new Uint8Array(size),
-      };
-    }
-    return this.#scratch;
+  /** A flight's COMMIT failed: it rolls back and hands its points back (or leaves that to its successor). */
+  async #commitFailed(flight: Flight, c: DuckDBConnection, error: unknown): Promise<void> {
+    await c.run('ROLLBACK').catch(() => {});
+    const successor = flight.successor;
+    flight.deferred = successor !== null && successor.outcome === 'live';
+    this.#failed(flight, null, error);
   }
 
-  /** Folds a committed flush's time into the per-point rate (flushes too small to time skipped). */
-  #timeFlush(points: number, ms: number): void {
-    this.#inFlight = 0;
+  /**
+   * A flight failed. Its points go back ahead of anything ingested meanwhile, unless a successor
+   * planned on it is still live: that one hands them back after its own, when it sees the failure.
+   * A predecessor that failed this way has its points handed back here, ahead of this one's.
+   */
+  #failed(flight: Flight, prev: Flight | null, error: unknown): void {
+    flight.outcome = 'failed';
+    flight.error = error;
+    this.#live.delete(flight);
+    this.#inFlight -= flight.batch.length;
+    if (prev !== null && prev.successor === flight) prev.successor = null;
+    if (flight.evicted.length > 0) this.#evictionEpoch++;
+    if (!flight.deferred) this.#handBack(flight);
+    if (prev !== null && prev.outcome === 'failed' && prev.deferred) {
+      prev.deferred = false;
+      this.#handBack(prev);
+    }
+    // A flight that failed with (or after) the one before it reports nothing more.
+    if (prev === null || prev.outcome !== 'failed') {
+      this.#lastError = error;
+      this.#host.failed(error);
+    }
+    this.#arm();
+    flight.finish(false);
+  }
+
+  /** Puts a failed flight's points and side rows back, ahead of what is pending. */
+  #handBack(flight: Flight): void {
+    this.#pending.prepend(flight.taken);
+    flight.restoreSideRows?.();
+    this.#hasSideRows = true;
+  }
+
+  /** The per-flush working arrays of set `k`, each at least `n` long. */
+  #growScratch(k: number, n: number): Scratch {
+    const s = this.#scratch[k] as Scratch;
+    if (s.xs.length >= n) return s;
+    const size = grownCapacity(s.xs.length, n, this.#steadyPending);
+    const grown = { xs: new Float64Array(size), ns: new BigInt64Array(size), xa: new Uint8Array(size) };
+    this.#scratch[k] = grown;
+    return grown;
+  }
+
+  /**
+   * Folds a committed flight into the per-point rate: the time since the later of its start and
+   * the commit before it (flights overlap), per point; flights too small to time skipped.
+   */
+  #timeFlush(flight: Flight): void {
+    const now = performance.now();
+    const since = Math.max(flight.startedAt, this.#lastCommitAt);
+    this.#lastCommitAt = now;
+    this.#inFlight -= flight.batch.length;
+    this.#inFlightSince = now;
+    const points = flight.batch.length;
     if (points < 10_000) return;
-    const perPoint = ms / points;
+    const perPoint = (now - since) / points;
     this.#msPerPoint = this.#msPerPoint === null ? perPoint : 0.7 * this.#msPerPoint + 0.3 * perPoint;
   }
 
@@ -629,6 +898,7 @@ export class Ingestor {
     ns: BigInt64Array,
     xa: Uint8Array,
     writes: LevelWrites,
+    chain: Map<number, SeriesPlan> | null,
   ): Map<number, SeriesPlan> {
     const plans = new Map<number, SeriesPlan>();
     const { series, length } = batch;
@@ -656,12 +926,15 @@ export class Ingestor {
             throw new UnknownSeriesError(id);
           }
           slots.add(id);
-          const baseExp = state.baseExp;
+          // Planned on the flight before when that one is still committing: its state after.
+          const base = chain?.get(id)?.next ?? state;
+          const baseExp = base.baseExp;
           plan = {
             state,
+            base,
             baseExp: baseExp ?? 0,
-            next: { ...state },
-            from: state.count,
+            next: copyState(base),
+            from: base.count,
             levels: baseExp === null ? [] : [new M4Builder(baseExp, 4)],
             rows: new Int32Array(0),
             undecided: baseExp === null ? [] : null,
@@ -775,10 +1048,10 @@ export class Ingestor {
    * when a later bucket started, becomes a row to write.
    */
   #settleLevels(plan: SeriesPlan, writes: LevelWrites): void {
-    const { state, next, baseExp } = plan;
-    const id = state.series.id;
-    const open = state.open;
-    const written = writtenMarks(state, baseExp);
+    const { base, next, baseExp } = plan;
+    const id = base.series.id;
+    const open = base.open;
+    const written = writtenMarks(base, baseExp);
     const nextOpen = new Float64Array(LEVEL_COUNT * M4_WIDTH);
     for (let l = 0; l < LEVEL_COUNT; l++) {
       const exp = baseExp + LEVEL_STEP * l;
@@ -820,6 +1093,20 @@ export class Ingestor {
    * Series whose buckets held in memory this flush writes out: all of them on close, else the
    * least recently written beyond `maxHeldSeries` and those idle for `heldIdleMs`.
    */
+  /** Whether `#evictions` would write out any series' held buckets now. */
+  #evictionsDue(plans: Map<number, SeriesPlan>): boolean {
+    if (this.#evictAll) return true;
+    let held = this.#active.size;
+    for (const id of plans.keys()) if (!this.#active.has(id)) held++;
+    if (held > this.#maxHeld) return true;
+    const now = Date.now();
+    for (const [id, at] of this.#active) {
+      if (now - at < this.#heldIdleMs) return false;
+      if (!plans.has(id)) return true;
+    }
+    return false;
+  }
+
   #evictions(plans: Map<number, SeriesPlan>, writes: LevelWrites): SeriesState[] {
     const out: SeriesState[] = [];
     const now = Date.now();
@@ -852,6 +1139,7 @@ export class Ingestor {
     xa: Uint8Array,
     plans: Map<number, SeriesPlan>,
     writes: LevelWrites,
+    statsTable: string,
   ): Promise<void> {
     if (batch.length > 0) {
       const appender = await c.createAppender('points');
@@ -886,7 +1174,7 @@ export class Ingestor {
     const statsStage = await c.createAppender('stats_stage');
     this.#statsAppender.append(statsStage, [s.id, s.count, s.nonFinite, s.finite, ...s.f, s.exp], 0, m);
     statsStage.closeSync();
-    await c.run('INSERT OR REPLACE INTO series_stats SELECT * FROM stats_stage');
+    await c.run(`INSERT OR REPLACE INTO ${statsTable} SELECT * FROM stats_stage`);
     await c.run('DELETE FROM stats_stage');
   }
 }

@@ -22,7 +22,38 @@ CREATE TABLE IF NOT EXISTS ${aggTable(level)} (
 ).join('\n');
 
 /** Schema version this code writes. Bump it and add a migration when tables change. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/**
+ * A series' statistics live in two tables, one per writer connection (see `Ingestor`): a flush
+ * replaces its series' rows in the table of the connection it runs on, so two flushes in flight at
+ * once (one committing while the next is written) never update the same rows, which DuckDB would
+ * refuse as a write conflict. A series' statistics are the row with the greater count.
+ */
+export const STATS_TABLES = ['series_stats_a', 'series_stats_b'] as const;
+
+const STATS_COLUMNS_DDL = `
+  series_id UINTEGER PRIMARY KEY,
+  count BIGINT NOT NULL,
+  non_finite BIGINT NOT NULL,
+  finite BIGINT NOT NULL,
+  last_v DOUBLE,
+  last_x DOUBLE,
+  last_t DOUBLE,
+  min_v DOUBLE,
+  max_v DOUBLE,
+  mean DOUBLE,
+  m2 DOUBLE,
+  base_exp SMALLINT
+`;
+
+const STATS_DDL = `${STATS_TABLES.map((t) => `CREATE TABLE IF NOT EXISTS ${t} (${STATS_COLUMNS_DDL});`).join('\n')}
+CREATE OR REPLACE VIEW series_stats AS
+  SELECT * FROM series_stats_a a
+    WHERE NOT EXISTS (SELECT 1 FROM series_stats_b b WHERE b.series_id = a.series_id AND b.count > a.count)
+  UNION ALL
+  SELECT * FROM series_stats_b b
+    WHERE NOT EXISTS (SELECT 1 FROM series_stats_a a WHERE a.series_id = b.series_id AND a.count >= b.count);`;
 
 /** Tables of a fresh store. */
 export const SCHEMA_DDL = `
@@ -54,20 +85,7 @@ CREATE TABLE IF NOT EXISTS series (
   labels JSON,
   label_key VARCHAR NOT NULL
 );
-CREATE TABLE IF NOT EXISTS series_stats (
-  series_id UINTEGER PRIMARY KEY,
-  count BIGINT NOT NULL,
-  non_finite BIGINT NOT NULL,
-  finite BIGINT NOT NULL,
-  last_v DOUBLE,
-  last_x DOUBLE,
-  last_t DOUBLE,
-  min_v DOUBLE,
-  max_v DOUBLE,
-  mean DOUBLE,
-  m2 DOUBLE,
-  base_exp SMALLINT
-);
+${STATS_DDL}
 CREATE TABLE IF NOT EXISTS points (
   series_id UINTEGER NOT NULL,
   n BIGINT NOT NULL,
@@ -117,5 +135,14 @@ export interface Migration {
   up(connection: DuckDBConnection): Promise<void>;
 }
 
-/** Known migrations. Version 1 is the first schema, so there are none yet. */
-export const MIGRATIONS: readonly Migration[] = [];
+/** Known migrations, in order. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    from: 1,
+    describe: 'series statistics split into one table per writer connection, read through a view',
+    async up(c) {
+      await c.run('ALTER TABLE series_stats RENAME TO series_stats_a');
+      await c.run(STATS_DDL);
+    },
+  },
+];

@@ -190,6 +190,8 @@ export class Store {
   endedOrphanedRuns: string[] = [];
   #instance: DuckDBInstance;
   #writer: DuckDBConnection;
+  /** The second writer connection: a flush is written on it while the one before commits. */
+  #flushWriter: DuckDBConnection;
   #readers: DuckDBConnection[];
   /** When the database may next be reopened after DuckDB invalidated it (epoch ms). */
   #reopenAfter = 0;
@@ -228,6 +230,7 @@ export class Store {
     dir: string,
     instance: DuckDBInstance,
     writer: DuckDBConnection,
+    flushWriter: DuckDBConnection,
     readers: DuckDBConnection[],
     nextSeriesId: number,
     owner: OwnerInfo,
@@ -237,6 +240,7 @@ export class Store {
     this.file = join(dir, DB_FILE);
     this.#instance = instance;
     this.#writer = writer;
+    this.#flushWriter = flushWriter;
     this.#readers = readers;
     this.#nextSeriesId = nextSeriesId;
     this.#owner = owner;
@@ -247,14 +251,11 @@ export class Store {
       (id, from, limit) => this.#readSince(id, from, limit),
       (runId) => this.#listRunSeriesCounts(runId),
     );
-    const store = this;
     this.ingestor = new Ingestor(
       {
-        get connection() {
-          return store.#writer;
-        },
+        writers: () => [this.#writer, this.#flushWriter],
         state: (id) => this.#states.get(id),
-        writeSideRows: () => this.#writeSideRows(),
+        writeSideRows: (c, overlapping) => this.#writeSideRows(c, overlapping),
         touched: (runIds) => {
           const now = Date.now();
           for (const id of runIds) this.#activity.set(id, now);
@@ -275,7 +276,8 @@ export class Store {
         // Until a reopen has reconciled what is pending with what the database holds, no flush may
         // run, not even on a connection a half-done reopen left working: it would number points
         // from a count that misses the flush that failed after committing.
-        exclusive: (fn) => this.#exclusive(() => (this.#reopenNeeded ? Promise.reject(this.#reopenCause) : fn())),
+        exclusive: (fn) =>
+          this.#exclusive(() => (this.#reopenNeeded ? Promise.reject(this.#reopenCause) : fn()), false),
       },
       options,
     );
@@ -310,10 +312,12 @@ export class Store {
       const writer = await instance.connect();
       await migrate(writer, file);
       await writer.run(STAGE_DDL);
+      const flushWriter = await instance.connect();
+      await flushWriter.run(STAGE_DDL);
       const readers = await Promise.all([instance.connect(), instance.connect(), instance.connect()]);
       const maxId = await writer.runAndReadAll('SELECT coalesce(max(id), 0) FROM series');
       const nextSeriesId = Number(maxId.getRows()[0]?.[0] ?? 0) + 1;
-      const store = new Store(dir, instance, writer, readers, nextSeriesId, owner, options);
+      const store = new Store(dir, instance, writer, flushWriter, readers, nextSeriesId, owner, options);
       await store.#refreshColdView();
       if (unclean) {
         store.#noteRepair(await repairStore(writer, 'points_all'));
@@ -1001,6 +1005,7 @@ export class Store {
       await this.#writeChain.catch(() => {});
       for (const close of [
         () => this.#writer.closeSync(),
+        () => this.#flushWriter.closeSync(),
         ...this.#readers.map((r) => () => r.closeSync()),
         () => this.#instance.closeSync(),
       ]) {
@@ -1061,7 +1066,7 @@ export class Store {
     this.#reopenAfter = Date.now() + 1000;
     const attempt = this.#exclusive(async () => {
       await Promise.allSettled([...this.#reads]);
-      for (const c of [this.#writer, ...this.#readers]) {
+      for (const c of [this.#writer, this.#flushWriter, ...this.#readers]) {
         try {
           c.closeSync();
         } catch {
@@ -1076,6 +1081,8 @@ export class Store {
       this.#instance = await DuckDBInstance.create(this.file);
       this.#writer = await this.#instance.connect();
       await this.#writer.run(STAGE_DDL);
+      this.#flushWriter = await this.#instance.connect();
+      await this.#flushWriter.run(STAGE_DDL);
       this.#readers = await Promise.all([this.#instance.connect(), this.#instance.connect(), this.#instance.connect()]);
       await this.#refreshColdView();
       this.#noteRepair({ ...(await repairPoints(this.#writer, 'points_all')), rebuiltLevels: [], refilledLevels: [] });
@@ -1149,8 +1156,14 @@ export class Store {
     if (skip.size > 0) this.ingestor.dropCommitted(skip);
   }
 
-  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.#writeChain.then(fn, fn);
+  /**
+   * Runs `fn` when no other writer-connection use is running. Unless `afterFlushes` is false
+   * (the ingestor's own flushes), also once the flushes written so far have committed: a flush
+   * may still be committing when the next writer-connection use begins.
+   */
+  #exclusive<T>(fn: () => Promise<T>, afterFlushes = true): Promise<T> {
+    const run = afterFlushes ? () => this.ingestor.settled().then(fn) : fn;
+    const next = this.#writeChain.then(run, run);
     this.#writeChain = next.catch(() => {});
     return next;
   }
@@ -1209,13 +1222,14 @@ export class Store {
    * Writes series defined and log lines appended since the last flush, inside the flush's
    * transaction. Returns a function that puts them back as pending if that transaction fails.
    */
-  async #writeSideRows(): Promise<() => void> {
-    const c = this.#writer;
+  async #writeSideRows(c: DuckDBConnection, overlapping: boolean): Promise<() => void> {
     const series = this.#pendingSeries;
     const logs = this.#pendingLogs;
     this.#pendingSeries = [];
     this.#pendingLogs = [];
-    this.#writingSeries = series;
+    // A series leaves the unwritten ones once its flush has committed: the flush before this one
+    // may still be committing.
+    this.#writingSeries = overlapping ? [...this.#writingSeries, ...series] : series;
     const restore = () => {
       this.#pendingSeries = [...series, ...this.#pendingSeries];
       this.#pendingLogs = [...logs, ...this.#pendingLogs];
