@@ -247,7 +247,7 @@ export default {
     ];
     const notes = [
       `median of ${repeats} runs; ${SERIES} series, batches of ${BATCH.toLocaleString()} points`,
-      `ours / DuckDB ceiling = ${(o / a).toFixed(2)} (target >= 0.80)`,
+      `ours / DuckDB ceiling = ${(o / a).toFixed(3)} (target >= 0.80)`,
       `points alone through the appender / DuckDB ceiling = ${(a2 / a).toFixed(2)}: what is left for levels, statistics and planning`,
       `appends overlapped with commits / DuckDB ceiling = ${(a3 / a).toFixed(2)}: the engine's headroom past (a)`,
       `ours: ${busy(oursTimings)}; the ceiling: ${busy(ceilingTimings)}`,
@@ -256,7 +256,7 @@ export default {
       )}% of flushes written while the one before committed (median)`,
       b === null
         ? 'better-sqlite3 not installed: (b) skipped'
-        : `ours / SQLite = ${(o / b).toFixed(1)}x (target >= 10x)`,
+        : `ours / SQLite = ${(o / b).toFixed(2)}x (target >= 10x)`,
     ];
     return { rows, notes };
   },

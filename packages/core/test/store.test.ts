@@ -642,3 +642,14 @@ describe('back-pressure by age', () => {
     ]);
   });
 });
+
+describe('store options', () => {
+  it('refuses a thread count that is not a whole number of at least 1, and takes the store only when given one', async () => {
+    const dir = tempDir();
+    for (const threads of [0, -1, 1.5, Number.NaN]) {
+      await expect(Store.open({ dir, threads })).rejects.toThrow(/threads option must be a whole number of at least 1/);
+    }
+    const store = await Store.open({ dir, threads: 1 });
+    await store.close();
+  });
+});

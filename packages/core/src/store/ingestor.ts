@@ -530,8 +530,8 @@ export class Ingestor {
    * writer was told is taken is on disk within about that time (while writes succeed).
    */
   async ingestAsync(batch: PointBatch): Promise<void> {
-    // Enough pending: wait until a flush has taken it (and the one before it committed), not
-    // until it commits too, so the next points arrive while it does.
+    // Enough pending: wait until a flush has taken it, not until it commits, so the next points
+    // arrive while it is written and committed.
     if (this.#pending.length + batch.length > this.#flushPoints * 2) await this.#queueFlush().taken;
     while (this.#lastError === null) {
       const oldest = this.#oldestUncommittedAck();
@@ -592,6 +592,10 @@ export class Ingestor {
    * transaction (the flush before it has committed by then), `done` once it has committed.
    */
   #queueFlush(): { taken: Promise<void>; done: Promise<void> } {
+    let took: () => void = () => {};
+    const tookPending = new Promise<void>((resolve) => {
+      took = resolve;
+    });
     const built = this.#building
       .catch(() => {})
       .then((): Promise<Flight> | Flight | null => {
@@ -599,14 +603,11 @@ export class Ingestor {
           this.#sizeFlushQueued = false;
           return this.#liveTail();
         }
-        return this.#flushOnce();
+        return this.#flushOnce(took);
       });
     this.#building = built;
-    // A flush that failed before it could commit rejects `taken` as well. Each is awaited by
-    // whoever wants it, the other left alone: neither is an unhandled rejection.
-    const taken = built.then((flight) => {
-      if (flight?.outcome === 'failed') throw flight.error;
-    });
+    // Each is awaited by whoever wants it, the other left alone: neither is an unhandled rejection.
+    const taken = Promise.race([tookPending, built.then(() => {})]);
     const done = built.then((flight) => flight?.done);
     taken.catch(() => {});
     done.catch(() => {});
@@ -656,9 +657,9 @@ export class Ingestor {
    * back and both hand their points back, in order. It waits for that one first when it writes
    * out held buckets or merges into level rows (that one may have written them).
    */
-  async #flushOnce(): Promise<Flight> {
+  async #flushOnce(took: () => void): Promise<Flight> {
     try {
-      return await this.#host.exclusive(() => this.#fly());
+      return await this.#host.exclusive(() => this.#fly(took));
     } catch (error) {
       // The writer could not be had (the store is reopening after a failed write): nothing taken.
       this.#lastError = error;
@@ -675,7 +676,8 @@ export class Ingestor {
     return tail;
   }
 
-  async #fly(): Promise<Flight> {
+  /** Runs a flight; `took` is called once it has taken what is pending. */
+  async #fly(took: () => void): Promise<Flight> {
     let prev = this.#liveTail();
     const writers = this.#host.writers();
     const overlap = this.#overlap && writers.length > 1;
@@ -691,6 +693,7 @@ export class Ingestor {
     this.#pending = this.#spare ?? new PendingPoints(this.#steadyPending);
     this.#spare = null;
     this.#hasSideRows = false;
+    took();
     const flight = newFlight(taken, prev === null ? 0 : 1 - prev.scratch, prev === null ? 0 : 1 - prev.writer);
     if (prev !== null) prev.successor = flight;
     if (this.#live.size === 0) this.#inFlightSince = flight.startedAt;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import {
@@ -75,6 +76,21 @@ export interface StoreOptions extends IngestorOptions {
   onWriteError?: (error: unknown) => void;
   /** Called when writing succeeds again after `onWriteError`. */
   onWriteResumed?: () => void;
+  /**
+   * Threads DuckDB runs queries and commits on. One core is left to the JS thread, which feeds
+   * the writer: with every core DuckDB's commit of one flush preempts the writing of the next
+   * (and a training job beside the store keeps a core). @default available cores - 1, at least 1
+   */
+  threads?: number;
+}
+
+/** DuckDB's settings for a store's database. */
+function instanceOptions(options: StoreOptions): Record<string, string> {
+  const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`The store's threads option must be a whole number of at least 1, not ${threads}.`);
+  }
+  return { threads: String(threads) };
 }
 
 /** Filters of `listRuns`. */
@@ -190,6 +206,7 @@ export class Store {
   endedOrphanedRuns: string[] = [];
   #instance: DuckDBInstance;
   #writer: DuckDBConnection;
+  readonly #instanceOptions: Record<string, string>;
   /** The second writer connection: a flush is written on it while the one before commits. */
   #flushWriter: DuckDBConnection;
   #readers: DuckDBConnection[];
@@ -247,6 +264,7 @@ export class Store {
     this.#retention = options.retention;
     this.#onWriteError = options.onWriteError;
     this.#onWriteResumed = options.onWriteResumed;
+    this.#instanceOptions = instanceOptions(options);
     this.#live = new LiveHub(
       (id, from, limit) => this.#readSince(id, from, limit),
       (runId) => this.#listRunSeriesCounts(runId),
@@ -290,13 +308,14 @@ export class Store {
    */
   static async open(options: StoreOptions = {}): Promise<Store> {
     const dir = resolveStoreDir(options.dir);
+    const settings = instanceOptions(options);
     const file = join(dir, DB_FILE);
     // A clean close checkpoints (no log left) and removes the owner file.
     const unclean = existsSync(`${file}.wal`) || existsSync(join(dir, OWNER_FILE));
     const owner = acquireOwnership(dir);
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(file);
+      instance = await DuckDBInstance.create(file, settings);
     } catch (cause) {
       releaseOwnership(dir);
       const message = String((cause as Error).message ?? cause);
@@ -1078,7 +1097,7 @@ export class Store {
       } catch {
         // already unusable
       }
-      this.#instance = await DuckDBInstance.create(this.file);
+      this.#instance = await DuckDBInstance.create(this.file, this.#instanceOptions);
       this.#writer = await this.#instance.connect();
       await this.#writer.run(STAGE_DDL);
       this.#flushWriter = await this.#instance.connect();
