@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { QueryError, type Store, UnknownSeriesError } from '../src/index.js';
+import { QueryError, type Store, Store as StoreClass, UnknownSeriesError } from '../src/index.js';
 import { asRef, bruteM4 } from './brute-m4.js';
-import { openStore } from './helpers.js';
+import { batchOf, openStore, tempDir } from './helpers.js';
 
 async function seriesWith(store: Store, xs: number[], vs: number[], chunk = 10_000) {
   const run = await store.createRun();
@@ -203,5 +203,28 @@ describe('chart reads (M4 on a power-of-two grid)', () => {
     await expect(store.chart({ seriesId: id, width: 10, start: Number.NaN, end: 1 })).rejects.toThrow(/finite/);
     await expect(store.chart({ seriesId: id, width: 10, axis: 'y' as 'x' })).rejects.toThrow(/axis/);
     await expect(store.chart({ seriesId: 9999, width: 10 })).rejects.toThrow(UnknownSeriesError);
+  });
+
+  it('reads a series of an earlier run as stored, and follows it once this store writes to it again', async () => {
+    const dir = tempDir();
+    const first = await StoreClass.open({ dir });
+    const run = await first.createRun();
+    const id = first.defineSeries(run.id, { name: 'loss' }).id;
+    first.ingestor.ingest(batchOf([id, id, id], [0, 1, 2], [5, 6, 7]));
+    await first.close();
+    const store = await StoreClass.open({ dir });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const c = await store.chart({ seriesId: id, width: 100 });
+        expect([c.points, c.last?.x, c.last?.value]).toEqual([3, 2, 7]);
+      }
+      await store.openRun(run.id);
+      store.ingestor.ingest(batchOf([id, id], [3, 4], [8, 9]));
+      await store.flush();
+      const c = await store.chart({ seriesId: id, width: 100 });
+      expect([c.points, c.last?.x, c.last?.value]).toEqual([5, 4, 9]);
+    } finally {
+      await store.close();
+    }
   });
 });

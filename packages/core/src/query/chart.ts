@@ -11,7 +11,7 @@ import {
   unpackM4,
 } from '../m4.js';
 import { readFloat64Columns } from '../store/read-columns.js';
-import { aggTable } from '../store/schema.js';
+import { aggTable, STATS_TABLES } from '../store/schema.js';
 import { doubleLiteral, readDoubles } from './read-doubles.js';
 
 /** A chart read: M4 buckets of one series for a pixel width over a range. */
@@ -205,6 +205,15 @@ function bucketPoints(xs: Float64Array, vs: Float64Array, length: number, pixelE
 }
 
 /**
+ * The series' committed counts in the statistics tables (one row per table that has the series;
+ * the greatest is the count). Two key lookups: through the `series_stats` view, which chooses
+ * between them for every series, a chart read took about 2.5 ms longer.
+ */
+function committedCount(seriesId: number): string {
+  return STATS_TABLES.map((t) => `SELECT count FROM ${t} WHERE series_id = ${seriesId}::UINTEGER`).join(' UNION ALL ');
+}
+
+/**
  * Level rows with bucket index in [lo, hi), and the writer's newest bucket of that level when it
  * falls there, merged into pixels. The newest buckets live in the writer's memory until a later
  * bucket starts, so the read pairs the table rows with the held buckets of the same commit: a
@@ -225,7 +234,7 @@ async function readLevel(
          AND b >= ${doubleLiteral(range.lo)} AND b < ${doubleLiteral(range.hi)}${
            held
              ? `
-       UNION ALL SELECT count::DOUBLE, -1, 0, 0, 0, 0, 0, 0, 0, 0 FROM series_stats WHERE series_id = ${seriesId}::UINTEGER`
+       UNION ALL SELECT max(count)::DOUBLE, -1, 0, 0, 0, 0, 0, 0, 0, 0 FROM (${committedCount(seriesId)}) HAVING count(*) > 0`
              : ''
          }`;
   for (let attempt = 0; ; attempt++) {

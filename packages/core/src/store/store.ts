@@ -218,6 +218,13 @@ export class Store {
   #reopenCause: unknown = null;
   #readerTurn = 0;
   readonly #states = new Map<number, SeriesState>();
+  /**
+   * Statistics of series this store has no state for, as chart reads loaded them. Only the store
+   * writes, and only to series it holds state for (which `#states` answers first, and never
+   * drops), so these cannot change under it. Saves a chart read the statistics query (a join with
+   * the two statistics tables, 3-5 ms).
+   */
+  readonly #unwritten = new Map<number, SeriesState>();
   readonly #runSeries = new Map<string, Map<string, SeriesState>>();
   readonly #runs = new Map<string, Run>();
   /** Names a run table asked for: each run's first series of that name (see runSummaries). */
@@ -1221,12 +1228,14 @@ export class Store {
 
   async #chartInfo(seriesId: number): Promise<ChartSeriesInfo> {
     const known = this.#states.get(seriesId);
-    let state = known;
+    let state = known ?? this.#unwritten.get(seriesId);
     if (!state) {
       const rows = await this.#query(`${SERIES_WITH_STATS} WHERE s.id = ?`, [seriesId]);
       const row = rows[0];
       if (!row) throw new UnknownSeriesError(seriesId);
       state = this.#stateFromRow(row, false);
+      if (this.#unwritten.size >= 10_000) this.#unwritten.clear();
+      this.#unwritten.set(seriesId, state);
     }
     return {
       count: state.count,
