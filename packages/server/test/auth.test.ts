@@ -23,8 +23,11 @@ describe('API keys', () => {
 
   test('keys are stored only as salted hashes', () => {
     const file = readFileSync(join(dir, 'keys.json'), 'utf8');
-    expect(file).not.toContain(key.split('_')[2]);
-    expect(listKeys(dir)).toEqual([{ id: key.split('_')[1], name: 'ci', createdAt: expect.any(Number) }]);
+    // tsk_<8 hex id>_<secret>: the secret is base64url and may itself hold "_" (even lead with it)
+    const [, id, secret] = /^tsk_([0-9a-f]{8})_(.+)$/.exec(key) ?? [];
+    expect(secret).toHaveLength(43);
+    expect(file).not.toContain(secret);
+    expect(listKeys(dir)).toEqual([{ id, name: 'ci', createdAt: expect.any(Number) }]);
   });
 
   test('every route needs "Authorization: Api-Key <key>" once a key exists', async () => {
