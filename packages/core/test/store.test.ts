@@ -644,10 +644,12 @@ describe('back-pressure by age', () => {
 });
 
 describe('store options', () => {
-  it('refuses a thread count that is not a whole number of at least 1, and takes the store only when given one', async () => {
+  it('refuses a thread count that is not a whole number from 1 to 1024, and takes the store only when given one', async () => {
     const dir = tempDir();
-    for (const threads of [0, -1, 1.5, Number.NaN]) {
-      await expect(Store.open({ dir, threads })).rejects.toThrow(/threads option must be a whole number of at least 1/);
+    for (const threads of [0, -1, 1.5, Number.NaN, Infinity, 1025, 1e9, '2' as unknown as number]) {
+      await expect(Store.open({ dir, threads })).rejects.toThrow(
+        /threads option must be a whole number from 1 to 1024/,
+      );
     }
     const store = await Store.open({ dir, threads: 1 });
     await store.close();

@@ -84,11 +84,14 @@ export interface StoreOptions extends IngestorOptions {
   threads?: number;
 }
 
+/** More threads than this is a mistake (DuckDB would take any number and start them). */
+const MAX_THREADS = 1024;
+
 /** DuckDB's settings for a store's database. */
 function instanceOptions(options: StoreOptions): Record<string, string> {
   const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new RangeError(`The store's threads option must be a whole number of at least 1, not ${threads}.`);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new RangeError(`The store's threads option must be a whole number from 1 to ${MAX_THREADS}, not ${threads}.`);
   }
   return { threads: String(threads) };
 }
