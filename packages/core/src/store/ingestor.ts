@@ -588,8 +588,8 @@ export class Ingestor {
   }
 
   /**
-   * Queues a flush: `taken` resolves once it has taken what is pending and written its
-   * transaction (the flush before it has committed by then), `done` once it has committed.
+   * Queues a flush: `taken` resolves once it has taken what is pending (or found nothing to
+   * take), `done` once it has committed; `done` rejects if the write failed.
    */
   #queueFlush(): { taken: Promise<void>; done: Promise<void> } {
     let took: () => void = () => {};

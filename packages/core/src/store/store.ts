@@ -238,8 +238,10 @@ export class Store {
   /** When each run last changed or had points committed, in this process (epoch ms). */
   readonly #activity = new Map<string, number>();
   #pendingSeries: Series[] = [];
-  /** Series rows of the flush now in its transaction: listed until the next flush takes over. */
+  /** Series rows of the flushes not yet known committed: listed until the next flush takes over. */
   #writingSeries: Series[] = [];
+  /** Series rows the last flush wrote (its own, without those of the flush before it). */
+  #lastFlushSeries: Series[] = [];
   #pendingLogs: LogLine[] = [];
   #nextSeriesId: number;
   #owner: OwnerInfo;
@@ -1259,8 +1261,9 @@ export class Store {
     this.#pendingSeries = [];
     this.#pendingLogs = [];
     // A series leaves the unwritten ones once its flush has committed: the flush before this one
-    // may still be committing.
-    this.#writingSeries = overlapping ? [...this.#writingSeries, ...series] : series;
+    // may still be committing (any before that one has committed).
+    this.#writingSeries = overlapping ? [...this.#lastFlushSeries, ...series] : series;
+    this.#lastFlushSeries = series;
     const restore = () => {
       this.#pendingSeries = [...series, ...this.#pendingSeries];
       this.#pendingLogs = [...logs, ...this.#pendingLogs];
